@@ -1,0 +1,121 @@
+// Every error idlereap throws: one base class with a stable `code` that users match on.
+// Codes read IDLEREAP_ERR_<AREA>_<WHAT>; each is documented in docs/errors.md (a test checks).
+
+export const ERROR_CODES = {
+  IDLEREAP_ERR_SYSCALL: "A libc call failed; `errno` and `syscall` say which and why.",
+  IDLEREAP_ERR_PERMISSION: "The operation needs a privilege idlereap does not have (root or a capability).",
+  IDLEREAP_ERR_NETLINK_TRUNCATED: "A netlink message was shorter than its header or declared length.",
+  IDLEREAP_ERR_NETLINK_MALFORMED: "A netlink message or attribute could not be decoded.",
+  IDLEREAP_ERR_NETLINK_KERNEL: "The kernel answered a netlink request with an error.",
+  IDLEREAP_ERR_NETLINK_TIMEOUT: "The kernel did not finish a netlink dump in time.",
+  IDLEREAP_ERR_NETNS_NOT_FOUND: "The named network namespace does not exist.",
+  IDLEREAP_ERR_NETNS_ENTER: "Entering a network namespace failed.",
+  IDLEREAP_ERR_DURATION_INVALID: "A duration was not a number of milliseconds or a string like 250ms, 30s, 5m, 1h30m.",
+  IDLEREAP_ERR_FILTER_INVALID: "A socket filter (state, port, CIDR, ...) is not valid.",
+  IDLEREAP_ERR_CLI_USAGE: "A command-line flag or argument is not valid.",
+  IDLEREAP_ERR_CONFIG_INVALID: "A configuration or policy file is not valid; the message names file, line and key.",
+  IDLEREAP_ERR_CONFIG_READ: "A configuration or policy file could not be read.",
+  IDLEREAP_ERR_REAP_UNSUPPORTED: "The kernel cannot destroy sockets (CONFIG_INET_DIAG_DESTROY is off).",
+  IDLEREAP_ERR_REAP_PIDFD: "Duplicating another process's descriptor with pidfd_getfd was refused.",
+  IDLEREAP_ERR_REAP_IDENTITY: "A socket changed identity between the scan and the action.",
+  IDLEREAP_ERR_TUNE_UNKNOWN_KEY: "A sysctl key does not exist on this kernel.",
+  IDLEREAP_ERR_TUNE_VALUE: "A sysctl value is out of range or malformed.",
+  IDLEREAP_ERR_TUNE_WRITE: "Writing a sysctl failed; what was written before it has been restored.",
+  IDLEREAP_ERR_TUNE_GLOBAL_KEY: "A global key would change the whole host from inside a non-host namespace.",
+  IDLEREAP_ERR_TUNE_PROFILE: "A tuning profile is not valid or not found.",
+  IDLEREAP_ERR_TUNE_BACKUP: "A tuning backup is missing or not valid.",
+  IDLEREAP_ERR_FIREWALL_TOOL_MISSING: "The nft or conntrack tool is not installed.",
+  IDLEREAP_ERR_FIREWALL_APPLY: "nft refused the ruleset idlereap generated.",
+  IDLEREAP_ERR_GUARD_OPTION: "An option passed to guard() is not valid; the message names it.",
+  IDLEREAP_ERR_GUARD_SERVER: "guard() was given something that is not a supported server.",
+  IDLEREAP_ERR_METRICS_LISTEN: "The metrics endpoint could not listen on the address asked for.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class IdlereapError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A libc call failed; carries errno and the call's name. */
+export class SyscallError extends IdlereapError {
+  readonly errno: number;
+  readonly syscall: string;
+  constructor(syscall: string, errno: number, detail?: string) {
+    const name = errnoName(errno);
+    const code: ErrorCode = errno === 1 || errno === 13 ? "IDLEREAP_ERR_PERMISSION" : "IDLEREAP_ERR_SYSCALL";
+    super(code, `${syscall} failed: ${name} (${errno})${detail ? `: ${detail}` : ""}`);
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}
+
+export class NetlinkError extends IdlereapError {}
+
+/** The kernel answered NLMSG_ERROR with a negative errno. */
+export class KernelError extends NetlinkError {
+  readonly errno: number;
+  constructor(errno: number, context: string) {
+    super("IDLEREAP_ERR_NETLINK_KERNEL", `${context}: kernel answered ${errnoName(errno)} (${errno})`);
+    this.errno = errno;
+  }
+}
+
+/** A user-supplied value (flag, option, config key) is not valid. */
+export class InputError extends IdlereapError {
+  readonly key: string | undefined;
+  constructor(code: ErrorCode, message: string, key?: string) {
+    super(code, message);
+    this.key = key;
+  }
+}
+
+/** A config or policy file is not valid: carries the file, line and key at fault. */
+export class ConfigError extends IdlereapError {
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly key: string | undefined;
+  constructor(message: string, where: { file?: string; line?: number; key?: string } = {}) {
+    const at = [where.file, where.line !== undefined ? `line ${where.line}` : undefined, where.key]
+      .filter((p) => p !== undefined)
+      .join(": ");
+    super("IDLEREAP_ERR_CONFIG_INVALID", at ? `${at}: ${message}` : message);
+    this.file = where.file;
+    this.line = where.line;
+    this.key = where.key;
+  }
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  4: "EINTR",
+  9: "EBADF",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  16: "EBUSY",
+  17: "EEXIST",
+  22: "EINVAL",
+  24: "EMFILE",
+  38: "ENOSYS",
+  71: "EPROTO",
+  88: "ENOTSOCK",
+  93: "EPROTONOSUPPORT",
+  95: "EOPNOTSUPP",
+  97: "EAFNOSUPPORT",
+  103: "ECONNABORTED",
+  104: "ECONNRESET",
+  107: "ENOTCONN",
+  110: "ETIMEDOUT",
+};
+
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}

@@ -1,0 +1,112 @@
+// The few libc calls Node lacks, bound with koffi and wrapped in typed functions that turn a -1
+// return into a SyscallError carrying errno. Nothing else in idlereap talks to koffi.
+import koffi from "koffi";
+import { SyscallError } from "../errors.js";
+
+const libc = koffi.load("libc.so.6");
+
+const c = {
+  socket: libc.func("int socket(int domain, int type, int protocol)"),
+  send: libc.func("long send(int fd, const void *buf, size_t len, int flags)"),
+  recv: libc.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
+  setsockopt: libc.func("int setsockopt(int fd, int level, int name, const void *val, uint32_t len)"),
+  getsockopt: libc.func("int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ uint32_t *len)"),
+  shutdown: libc.func("int shutdown(int fd, int how)"),
+  close: libc.func("int close(int fd)"),
+  setns: libc.func("int setns(int fd, int nstype)"),
+  syscall2: libc.func("long syscall(long nr, ...)"),
+};
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const AF_NETLINK = 16;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const SO_KEEPALIVE = 9;
+export const SO_RCVBUF = 8;
+export const SO_SNDBUF = 7;
+export const SO_RCVTIMEO = 20;
+export const SO_TYPE = 3;
+export const IPPROTO_TCP = 6;
+export const TCP_KEEPIDLE = 4;
+export const TCP_KEEPINTVL = 5;
+export const TCP_KEEPCNT = 6;
+export const TCP_USER_TIMEOUT = 18;
+export const SOL_NETLINK = 270;
+export const NETLINK_EXT_ACK = 11;
+export const NETLINK_GET_STRICT_CHK = 12;
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
+export const CLONE_NEWNET = 0x40000000;
+export const SYS_PIDFD_OPEN = 434;
+export const SYS_PIDFD_GETFD = 438;
+
+function check(name: string, rc: number | bigint): number {
+  const n = Number(rc);
+  if (n < 0) throw new SyscallError(name, koffi.errno());
+  return n;
+}
+
+export function socket(domain: number, type: number, protocol: number): number {
+  return check("socket", c.socket(domain, type, protocol));
+}
+
+export function send(fd: number, buf: Uint8Array): number {
+  return check("send", c.send(fd, buf, buf.byteLength, 0));
+}
+
+/** Receives into `buf`; retries on EINTR. Throws SyscallError (EAGAIN on a receive timeout). */
+export function recv(fd: number, buf: Uint8Array, flags = 0): number {
+  for (;;) {
+    const rc = Number(c.recv(fd, buf, buf.byteLength, flags));
+    if (rc >= 0) return rc;
+    const errno = koffi.errno();
+    if (errno !== 4) throw new SyscallError("recv", errno);
+  }
+}
+
+export function setsockoptInt(fd: number, level: number, name: number, value: number): void {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(value, 0);
+  check("setsockopt", c.setsockopt(fd, level, name, b, 4));
+}
+
+export function getsockoptInt(fd: number, level: number, name: number): number {
+  const b = Buffer.alloc(4);
+  const len = [4];
+  check("getsockopt", c.getsockopt(fd, level, name, b, len));
+  return b.readInt32LE(0);
+}
+
+/** Sets a receive timeout so that a stuck kernel dump ends in EAGAIN instead of a hang. */
+export function setReceiveTimeout(fd: number, ms: number): void {
+  const tv = Buffer.alloc(16);
+  tv.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
+  tv.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
+  check("setsockopt", c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16));
+}
+
+export function shutdown(fd: number, how: number): void {
+  check("shutdown", c.shutdown(fd, how));
+}
+
+export function close(fd: number): void {
+  check("close", c.close(fd));
+}
+
+/** Moves the calling thread into the namespace `fd` refers to. */
+export function setns(fd: number, nstype: number): void {
+  check("setns", c.setns(fd, nstype));
+}
+
+export function pidfdOpen(pid: number): number {
+  return check("pidfd_open", c.syscall2(SYS_PIDFD_OPEN, "long", pid, "uint", 0));
+}
+
+/** Duplicates descriptor `targetFd` of the process behind `pidfd` into this process. */
+export function pidfdGetfd(pidfd: number, targetFd: number): number {
+  return check("pidfd_getfd", c.syscall2(SYS_PIDFD_GETFD, "int", pidfd, "int", targetFd, "uint", 0));
+}
