@@ -1,0 +1,40 @@
+// The `idlereap` command line: one file per command under ./commands, registered here.
+import { Command, CommanderError } from "commander";
+import { IdlereapError } from "../errors.js";
+import { commands } from "./commands/index.js";
+
+export function buildProgram(): Command {
+  const program = new Command("idlereap")
+    .description("See, close, tune and guard idle and dead TCP connections on Linux.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const make of commands) program.addCommand(make());
+  return program;
+}
+
+const VERSION = "0.1.0";
+
+/** Runs the CLI and returns the process exit code: 0 ok, 1 findings or failures, 2 bad usage. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or the help text).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof IdlereapError) {
+    process.stderr.write(`idlereap: ${err.message} [${err.code}]\n`);
+    return err.code === "IDLEREAP_ERR_CLI_USAGE" || err.code === "IDLEREAP_ERR_CONFIG_INVALID" ? 2 : 1;
+  }
+  process.stderr.write(`idlereap: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}
