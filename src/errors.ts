@@ -10,10 +10,12 @@ export const ERROR_CODES = {
   IDLEREAP_ERR_NETLINK_TIMEOUT: "The kernel did not finish a netlink dump in time.",
   IDLEREAP_ERR_NETNS_NOT_FOUND: "The named network namespace does not exist.",
   IDLEREAP_ERR_NETNS_ENTER: "Entering a network namespace failed.",
-  IDLEREAP_ERR_DURATION_INVALID: "A duration was not a number of milliseconds or a string like 250ms, 30s, 5m, 1h30m.",
+  IDLEREAP_ERR_DURATION_INVALID:
+    "A duration was not a number of milliseconds or a string like 250ms, 30s, 5m, 1h30m.",
   IDLEREAP_ERR_FILTER_INVALID: "A socket filter (state, port, CIDR, ...) is not valid.",
   IDLEREAP_ERR_CLI_USAGE: "A command-line flag or argument is not valid.",
-  IDLEREAP_ERR_CONFIG_INVALID: "A configuration or policy file is not valid; the message names file, line and key.",
+  IDLEREAP_ERR_CONFIG_INVALID:
+    "A configuration or policy file is not valid; the message names file, line and key.",
   IDLEREAP_ERR_CONFIG_READ: "A configuration or policy file could not be read.",
   IDLEREAP_ERR_REAP_UNSUPPORTED: "The kernel cannot destroy sockets (CONFIG_INET_DIAG_DESTROY is off).",
   IDLEREAP_ERR_REAP_PIDFD: "Duplicating another process's descriptor with pidfd_getfd was refused.",

@@ -10,7 +10,9 @@ const c = {
   send: libc.func("long send(int fd, const void *buf, size_t len, int flags)"),
   recv: libc.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
   setsockopt: libc.func("int setsockopt(int fd, int level, int name, const void *val, uint32_t len)"),
-  getsockopt: libc.func("int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ uint32_t *len)"),
+  getsockopt: libc.func(
+    "int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ uint32_t *len)",
+  ),
   shutdown: libc.func("int shutdown(int fd, int how)"),
   close: libc.func("int close(int fd)"),
   setns: libc.func("int setns(int fd, int nstype)"),

@@ -1,0 +1,267 @@
+// Pure inet_diag codec: encode dump and destroy requests, and read replies through a reusable view
+// so that counting or filtering a dump allocates nothing per socket.
+import { NetlinkError } from "../errors.js";
+import { formatIPv4, formatIPv6 } from "./address.js";
+import { AF_INET, AF_INET6, IPPROTO_TCP } from "./libc.js";
+import { encodeAttr, encodeMessage, forEachAttr } from "./netlink-codec.js";
+import {
+  DIAG_MSG,
+  INET_DIAG_CGROUP_ID,
+  INET_DIAG_INFO,
+  INET_DIAG_REQ_BYTECODE,
+  INET_DIAG_SHUTDOWN,
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+  NLMSG_HDRLEN,
+  REQ_V2,
+  SOCK_DESTROY,
+  SOCK_DIAG_BY_FAMILY,
+  SOCKID,
+  TCP_INFO,
+  TCP_STATES,
+  type TcpState,
+  TIMERS,
+  type TimerKind,
+} from "./structs.js";
+
+/** The kernel's identity of one socket: 4-tuple, interface and cookie (raw 8 bytes). */
+export interface SockId {
+  family: 4 | 6;
+  sport: number;
+  dport: number;
+  /** 4 or 16 bytes, network order. */
+  src: Uint8Array;
+  dst: Uint8Array;
+  iface: number;
+  /** 64-bit cookie as the kernel gave it. */
+  cookie: bigint;
+}
+
+export interface DumpRequest {
+  family: 4 | 6;
+  /** Bit per kernel TCP state number. */
+  states: number;
+  /** Ask for struct tcp_info. */
+  info: boolean;
+  /** Compiled INET_DIAG_REQ_BYTECODE program, if any. */
+  bytecode?: Uint8Array | undefined;
+}
+
+const EXT_INFO = 1 << (INET_DIAG_INFO - 1);
+
+function encodeSockIdInto(buf: Buffer, at: number, id: SockId): void {
+  buf.writeUInt16BE(id.sport, at + SOCKID.sport);
+  buf.writeUInt16BE(id.dport, at + SOCKID.dport);
+  buf.set(id.src, at + SOCKID.src);
+  buf.set(id.dst, at + SOCKID.dst);
+  buf.writeUInt32LE(id.iface, at + SOCKID.if);
+  buf.writeBigUInt64LE(id.cookie, at + SOCKID.cookie);
+}
+
+function encodeReqV2(family: 4 | 6, states: number, ext: number, id?: SockId): Buffer {
+  const req = Buffer.alloc(REQ_V2.size);
+  req.writeUInt8(family === 4 ? AF_INET : AF_INET6, REQ_V2.family);
+  req.writeUInt8(IPPROTO_TCP, REQ_V2.protocol);
+  req.writeUInt8(ext, REQ_V2.ext);
+  req.writeUInt32LE(states >>> 0, REQ_V2.states);
+  if (id) encodeSockIdInto(req, REQ_V2.id, id);
+  else req.writeBigUInt64LE(0xffffffffffffffffn, REQ_V2.id + SOCKID.cookie); // INET_DIAG_NOCOOKIE
+  return req;
+}
+
+/** SOCK_DIAG_BY_FAMILY dump of TCP sockets of one family. */
+export function encodeDumpRequest(req: DumpRequest, seq: number): Buffer {
+  const parts: Uint8Array[] = [encodeReqV2(req.family, req.states, req.info ? EXT_INFO : 0)];
+  if (req.bytecode && req.bytecode.byteLength > 0)
+    parts.push(encodeAttr(INET_DIAG_REQ_BYTECODE, req.bytecode));
+  return encodeMessage(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, parts);
+}
+
+/** SOCK_DESTROY of exactly one socket: the full id including the cookie, so a reused 4-tuple is never hit. */
+export function encodeDestroyRequest(id: SockId, seq: number): Buffer {
+  return encodeMessage(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, seq, [encodeReqV2(id.family, 0xfff, 0, id)]);
+}
+
+/**
+ * A reusable view over one inet_diag_msg reply. `reset` points it at a message; getters decode on
+ * demand. tcp_info fields read past the end of a short (older kernel) struct return undefined.
+ */
+export class DiagMessageView {
+  buf: Buffer = Buffer.alloc(0);
+  /** Offset of the inet_diag_msg (after the netlink header). */
+  base = 0;
+  infoOff = -1;
+  infoLen = 0;
+  cgroupOff = -1;
+  shutdownOff = -1;
+
+  reset(buf: Buffer, msgOff: number, msgLen: number): this {
+    if (msgLen < NLMSG_HDRLEN + DIAG_MSG.size) {
+      throw new NetlinkError(
+        "IDLEREAP_ERR_NETLINK_TRUNCATED",
+        `inet_diag: reply of ${msgLen} bytes is shorter than inet_diag_msg (${NLMSG_HDRLEN + DIAG_MSG.size})`,
+      );
+    }
+    this.buf = buf;
+    this.base = msgOff + NLMSG_HDRLEN;
+    this.infoOff = -1;
+    this.infoLen = 0;
+    this.cgroupOff = -1;
+    this.shutdownOff = -1;
+    forEachAttr(buf, this.base + DIAG_MSG.size, msgOff + msgLen, this.onAttr);
+    return this;
+  }
+
+  private readonly onAttr = (type: number, off: number, len: number): void => {
+    if (type === INET_DIAG_INFO) {
+      this.infoOff = off;
+      this.infoLen = len;
+    } else if (type === INET_DIAG_CGROUP_ID && len >= 8) this.cgroupOff = off;
+    else if (type === INET_DIAG_SHUTDOWN && len >= 1) this.shutdownOff = off;
+  };
+
+  get family(): 4 | 6 {
+    return this.buf[this.base + DIAG_MSG.family] === AF_INET ? 4 : 6;
+  }
+  get stateNumber(): number {
+    return this.buf[this.base + DIAG_MSG.state] as number;
+  }
+  get state(): TcpState {
+    return (TCP_STATES[this.stateNumber] ?? "unknown") as TcpState;
+  }
+  get timerNumber(): number {
+    return this.buf[this.base + DIAG_MSG.timer] as number;
+  }
+  get timer(): TimerKind {
+    return TIMERS[this.timerNumber] ?? "off";
+  }
+  /** Retransmit or probe count of the pending timer. */
+  get timerRetrans(): number {
+    return this.buf[this.base + DIAG_MSG.retrans] as number;
+  }
+  get expiresMs(): number {
+    return this.buf.readUInt32LE(this.base + DIAG_MSG.expires);
+  }
+  get localPort(): number {
+    return this.buf.readUInt16BE(this.base + DIAG_MSG.id + SOCKID.sport);
+  }
+  get remotePort(): number {
+    return this.buf.readUInt16BE(this.base + DIAG_MSG.id + SOCKID.dport);
+  }
+  /** Offset of the local address bytes (4 or 16 by family). */
+  get localAddressOffset(): number {
+    return this.base + DIAG_MSG.id + SOCKID.src;
+  }
+  get remoteAddressOffset(): number {
+    return this.base + DIAG_MSG.id + SOCKID.dst;
+  }
+  get localAddress(): string {
+    return this.formatAddr(this.localAddressOffset);
+  }
+  get remoteAddress(): string {
+    return this.formatAddr(this.remoteAddressOffset);
+  }
+  private formatAddr(off: number): string {
+    return this.family === 4 ? formatIPv4(this.buf, off) : formatIPv6(this.buf, off);
+  }
+  get iface(): number {
+    return this.buf.readUInt32LE(this.base + DIAG_MSG.id + SOCKID.if);
+  }
+  get cookie(): bigint {
+    return this.buf.readBigUInt64LE(this.base + DIAG_MSG.id + SOCKID.cookie);
+  }
+  get recvQ(): number {
+    return this.buf.readUInt32LE(this.base + DIAG_MSG.rqueue);
+  }
+  get sendQ(): number {
+    return this.buf.readUInt32LE(this.base + DIAG_MSG.wqueue);
+  }
+  get uid(): number {
+    return this.buf.readUInt32LE(this.base + DIAG_MSG.uid);
+  }
+  get inode(): number {
+    return this.buf.readUInt32LE(this.base + DIAG_MSG.inode);
+  }
+  get cgroupId(): bigint | undefined {
+    return this.cgroupOff < 0 ? undefined : this.buf.readBigUInt64LE(this.cgroupOff);
+  }
+  /** Shutdown bits: 1 = receive side shut, 2 = send side shut. */
+  get shutdown(): number {
+    return this.shutdownOff < 0 ? 0 : (this.buf[this.shutdownOff] as number);
+  }
+  get hasInfo(): boolean {
+    return this.infoOff >= 0;
+  }
+  /** A u32 tcp_info field, or undefined when the kernel's struct is too short to hold it. */
+  infoU32(field: number): number | undefined {
+    return this.infoOff >= 0 && field + 4 <= this.infoLen
+      ? this.buf.readUInt32LE(this.infoOff + field)
+      : undefined;
+  }
+  infoU64(field: number): number | undefined {
+    return this.infoOff >= 0 && field + 8 <= this.infoLen
+      ? Number(this.buf.readBigUInt64LE(this.infoOff + field))
+      : undefined;
+  }
+  get lastSendMs(): number | undefined {
+    return this.infoU32(TCP_INFO.lastDataSent);
+  }
+  get lastRecvMs(): number | undefined {
+    return this.infoU32(TCP_INFO.lastDataRecv);
+  }
+  get lastAckMs(): number | undefined {
+    return this.infoU32(TCP_INFO.lastAckRecv);
+  }
+  /** Time since the last application data in either direction; undefined without tcp_info. */
+  get idleMs(): number | undefined {
+    if (this.infoOff < 0 || this.infoLen < TCP_INFO.lastDataRecv + 4) return undefined;
+    const s = this.buf.readUInt32LE(this.infoOff + TCP_INFO.lastDataSent);
+    const r = this.buf.readUInt32LE(this.infoOff + TCP_INFO.lastDataRecv);
+    return s < r ? s : r;
+  }
+  get unacked(): number | undefined {
+    return this.infoU32(TCP_INFO.unacked);
+  }
+  get notsentBytes(): number | undefined {
+    return this.infoU32(TCP_INFO.notsentBytes);
+  }
+  /** Smoothed RTT in milliseconds. */
+  get rttMs(): number | undefined {
+    const us = this.infoU32(TCP_INFO.rtt);
+    return us === undefined ? undefined : us / 1000;
+  }
+  get totalRetrans(): number | undefined {
+    return this.infoU32(TCP_INFO.totalRetrans);
+  }
+  /** Consecutive retransmissions of the current segment (tcpi_retransmits). */
+  get retransmits(): number | undefined {
+    return this.infoOff >= 0 && this.infoLen > TCP_INFO.retransmits
+      ? (this.buf[this.infoOff + TCP_INFO.retransmits] as number)
+      : undefined;
+  }
+  get bytesAcked(): number | undefined {
+    return this.infoU64(TCP_INFO.bytesAcked);
+  }
+  get bytesReceived(): number | undefined {
+    return this.infoU64(TCP_INFO.bytesReceived);
+  }
+  get bytesSent(): number | undefined {
+    return this.infoU64(TCP_INFO.bytesSent);
+  }
+  /** The socket's identity, for acting on exactly this socket later. */
+  sockId(): SockId {
+    const n = this.family === 4 ? 4 : 16;
+    const src = this.localAddressOffset;
+    const dst = this.remoteAddressOffset;
+    return {
+      family: this.family,
+      sport: this.localPort,
+      dport: this.remotePort,
+      src: Uint8Array.prototype.slice.call(this.buf, src, src + n),
+      dst: Uint8Array.prototype.slice.call(this.buf, dst, dst + n),
+      iface: this.iface,
+      cookie: this.cookie,
+    };
+  }
+}
