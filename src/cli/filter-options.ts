@@ -1,0 +1,90 @@
+// The socket-selection flags shared by `ls`, `kill` and `status`, and their translation to a filter.
+import type { Command } from "commander";
+import { InputError } from "../errors.js";
+import { type SocketFilterSpec, parsePort } from "../policy/socket-filter.js";
+import { parseDuration } from "../util/duration.js";
+
+export interface FilterFlags {
+  netns?: string[];
+  state?: string[];
+  port?: string[];
+  sport?: string[];
+  dport?: string[];
+  src?: string[];
+  dst?: string[];
+  pid?: string[];
+  comm?: string[];
+  idleOver?: string;
+  keepalive?: string;
+  process?: boolean;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  ...value.split(",").map((v) => v.trim()).filter(Boolean),
+];
+
+export function addNetnsOption(cmd: Command): Command {
+  return cmd.option("--netns <name|path|all>", "network namespace: host (default), a name, a path, or all", collect);
+}
+
+export function addFilterOptions(cmd: Command): Command {
+  return addNetnsOption(cmd)
+    .option("--state <list>", "TCP states, e.g. established,close-wait (also: all, connected)", collect)
+    .option("--port <ports>", "local or remote port", collect)
+    .option("--sport <ports>", "local port", collect)
+    .option("--dport <ports>", "remote port", collect)
+    .option("--src <cidr>", "local address prefix, e.g. 10.0.0.0/8", collect)
+    .option("--dst <cidr>", "remote address prefix", collect)
+    .option("--pid <pids>", "owner process id", collect)
+    .option("--comm <names>", "owner command name (glob with *)", collect)
+    .option("--idle-over <duration>", "only sockets with no application data for at least this long, e.g. 5m")
+    .option("--keepalive <on|off>", "only sockets whose keepalive timer is (on) or is not (off) armed")
+    .option("--no-process", "skip the owner lookup in /proc (faster)");
+}
+
+function usage(message: string, key: string): InputError {
+  return new InputError("IDLEREAP_ERR_CLI_USAGE", message, key);
+}
+
+function toUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InputError) throw usage(err.message, err.key ?? "");
+    throw err;
+  }
+}
+
+export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
+  return toUsage(() => {
+    const spec: SocketFilterSpec = {};
+    if (flags.state) spec.states = flags.state;
+    if (flags.port) spec.ports = flags.port.map((p) => parsePort(p, "--port"));
+    if (flags.sport) spec.sports = flags.sport.map((p) => parsePort(p, "--sport"));
+    if (flags.dport) spec.dports = flags.dport.map((p) => parsePort(p, "--dport"));
+    if (flags.src) spec.src = flags.src;
+    if (flags.dst) spec.dst = flags.dst;
+    if (flags.pid) spec.pids = flags.pid.map((p) => parsePid(p));
+    if (flags.comm) spec.commands = flags.comm;
+    if (flags.idleOver !== undefined) spec.idleOverMs = parseDuration(flags.idleOver, "--idle-over");
+    if (flags.keepalive !== undefined) {
+      if (!["on", "off", "yes", "no", "true", "false"].includes(flags.keepalive)) {
+        throw usage(`--keepalive: "${flags.keepalive}" must be on or off`, "--keepalive");
+      }
+      spec.keepalive = ["on", "yes", "true"].includes(flags.keepalive);
+    }
+    return spec;
+  });
+}
+
+function parsePid(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw usage(`--pid: "${text}" is not a process id`, "--pid");
+  return Number(text);
+}
+
+export function parseLimit(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw usage(`--limit: "${text}" is not a positive count`, "--limit");
+  return Number(text);
+}

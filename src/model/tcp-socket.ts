@@ -1,0 +1,96 @@
+// One TCP socket as idlereap reports it (`idlereap ls --json` prints these objects).
+import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
+import type { TcpState, TimerKind } from "../kernel/structs.js";
+
+export interface SocketOwner {
+  pid: number;
+  fd: number;
+  command: string;
+}
+
+export interface TcpSocket {
+  netns: string;
+  family: 4 | 6;
+  state: TcpState;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** Bytes received and not yet read by the application (listen: accept backlog). */
+  recvQ: number;
+  /** Bytes sent and not yet acknowledged, or queued (listen: backlog limit). */
+  sendQ: number;
+  /** Milliseconds since the last application data in either direction (null without tcp_info). */
+  idleMs: number | null;
+  lastSendMs: number | null;
+  lastRecvMs: number | null;
+  /** Milliseconds since the last ACK from the peer (keepalive probes refresh it). */
+  lastAckMs: number | null;
+  rttMs: number | null;
+  /** Segments sent and not acknowledged. */
+  unacked: number | null;
+  /** Retransmissions of the current segment (0 unless the connection is stalling). */
+  retransmits: number | null;
+  totalRetrans: number | null;
+  notsentBytes: number | null;
+  bytesAcked: number | null;
+  bytesReceived: number | null;
+  timer: TimerKind;
+  timerExpiresMs: number;
+  /** Whether the keepalive timer is armed (only established sockets have one). */
+  keepalive: boolean;
+  inode: number;
+  /** The kernel's 64-bit socket cookie, in decimal. */
+  cookie: string;
+  uid: number;
+  cgroupId: string | null;
+  cgroup: string | null;
+  pid: number | null;
+  fd: number | null;
+  command: string | null;
+}
+
+const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+
+/** Copies the current reply of `view` into a plain object. */
+export function socketFromView(
+  view: DiagMessageView,
+  netns: string,
+  owner: SocketOwner | undefined,
+  cgroup: string | undefined,
+): TcpSocket {
+  const cg = view.cgroupId;
+  return {
+    netns,
+    family: view.family,
+    state: view.state,
+    localAddress: view.localAddress,
+    localPort: view.localPort,
+    remoteAddress: view.remoteAddress,
+    remotePort: view.remotePort,
+    recvQ: view.recvQ,
+    sendQ: view.sendQ,
+    idleMs: orNull(view.idleMs),
+    lastSendMs: orNull(view.lastSendMs),
+    lastRecvMs: orNull(view.lastRecvMs),
+    lastAckMs: orNull(view.lastAckMs),
+    rttMs: orNull(view.rttMs),
+    unacked: orNull(view.unacked),
+    retransmits: orNull(view.retransmits),
+    totalRetrans: orNull(view.totalRetrans),
+    notsentBytes: orNull(view.notsentBytes),
+    bytesAcked: orNull(view.bytesAcked),
+    bytesReceived: orNull(view.bytesReceived),
+    timer: view.timer,
+    timerExpiresMs: view.expiresMs,
+    keepalive: view.timerNumber === 2,
+    inode: view.inode,
+    cookie: view.cookie.toString(),
+    uid: view.uid,
+    cgroupId: cg === undefined ? null : cg.toString(),
+    cgroup: cgroup ?? null,
+    pid: owner ? owner.pid : null,
+    fd: owner ? owner.fd : null,
+    command: owner ? owner.command : null,
+  };
+}

@@ -1,0 +1,75 @@
+// One scan: for each network namespace, dump its TCP sockets (IPv4 and IPv6) with the kernel-side
+// part of the filter, apply the rest in JS, and hand each match to the visitor with its owner.
+// A namespace that fails (deleted mid-scan, no permission) is reported, not fatal.
+import { IdlereapError, KernelError } from "../errors.js";
+import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
+import type { NetnsRef } from "../kernel/netns.js";
+import { DiagSocket } from "../kernel/sock-diag.js";
+import type { SocketOwner } from "../model/tcp-socket.js";
+import type { SocketFilter } from "../policy/socket-filter.js";
+
+export type OwnerLookup = (inode: number) => SocketOwner | undefined;
+
+export interface ScanOptions {
+  filter: SocketFilter;
+  /** Ask the kernel for tcp_info (idle times, rtt, unacked); default true. */
+  info?: boolean;
+  /** Builds the inode → owner lookup for one namespace; called only when given. */
+  owners?: ((ns: NetnsRef) => OwnerLookup) | undefined;
+}
+
+export interface NetnsScanResult {
+  netns: NetnsRef;
+  /** Sockets that matched the filter. */
+  matched: number;
+  durationMs: number;
+  error?: IdlereapError | Error;
+}
+
+export type ScanVisitor = (view: DiagMessageView, netns: NetnsRef, owner: SocketOwner | undefined) => void;
+
+let bytecodeRefused = false;
+
+export function scanNamespaces(namespaces: readonly NetnsRef[], options: ScanOptions, visit: ScanVisitor): NetnsScanResult[] {
+  return namespaces.map((ns) => scanOne(ns, options, visit));
+}
+
+function scanOne(ns: NetnsRef, options: ScanOptions, visit: ScanVisitor): NetnsScanResult {
+  const started = performance.now();
+  const result: NetnsScanResult = { netns: ns, matched: 0, durationMs: 0 };
+  const { filter } = options;
+  let sock: DiagSocket | undefined;
+  try {
+    const owners = options.owners?.(ns);
+    const needOwner = owners !== undefined;
+    sock = DiagSocket.open(ns);
+    const onView = (view: DiagMessageView): void => {
+      if (!filter.matchView(view)) return;
+      const owner = needOwner ? owners(view.inode) : undefined;
+      if (!filter.matchOwner(owner)) return;
+      result.matched++;
+      visit(view, ns, owner);
+    };
+    for (const family of [4, 6] as const) dumpFamily(sock, family, options, onView);
+  } catch (err) {
+    result.error = err instanceof Error ? err : new Error(String(err));
+  } finally {
+    sock?.close();
+  }
+  result.durationMs = performance.now() - started;
+  return result;
+}
+
+function dumpFamily(sock: DiagSocket, family: 4 | 6, options: ScanOptions, onView: (v: DiagMessageView) => void): void {
+  const { filter } = options;
+  const info = options.info ?? true;
+  const useBytecode = filter.bytecode.length > 0 && !bytecodeRefused;
+  try {
+    sock.dump({ family, states: filter.statesMask, info, bytecode: useBytecode ? filter.bytecode : undefined }, onView);
+  } catch (err) {
+    // A kernel that rejects the bytecode (EINVAL) gets the unfiltered dump; the JS filter is exact.
+    if (!(useBytecode && err instanceof KernelError && err.errno === 22)) throw err;
+    bytecodeRefused = true;
+    sock.dump({ family, states: filter.statesMask, info }, onView);
+  }
+}
