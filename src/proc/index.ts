@@ -1,0 +1,8 @@
+// The /proc and /sys side of idlereap: socket owners, cgroups, descriptor limits, namespaces, sysctls.
+export * from "./cgroups.js";
+export * from "./limits.js";
+export * from "./netns-inventory.js";
+export * from "./parse.js";
+export * from "./pids.js";
+export * from "./socket-owners.js";
+export * from "./sysctl.js";
