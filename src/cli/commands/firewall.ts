@@ -1,0 +1,126 @@
+// `idlereap firewall apply|status|remove`: per-port conntrack idle timeouts in table inet idlereap.
+import { Command } from "commander";
+import { InputError } from "../../errors.js";
+import {
+  applyFirewall,
+  DEFAULT_CLOSE_WAIT_S,
+  DEFAULT_ESTABLISHED_S,
+  firewallStatus,
+  removeFirewall,
+} from "../../firewall/firewall.js";
+import type { PortTimeout } from "../../firewall/ruleset.js";
+import { resolveNetns } from "../../tune/netns.js";
+import { parseDuration } from "../../util/duration.js";
+import { strict } from "./tune.js";
+
+const NETNS_HELP = "network namespace: host, a name in /run/netns, or a path like /proc/PID/ns/net";
+
+function parsePort(value: string, previous: number[] = []): number[] {
+  const ports = value.split(",").map((v) => v.trim());
+  for (const p of ports) {
+    if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) {
+      throw new InputError(
+        "IDLEREAP_ERR_CLI_USAGE",
+        `--port: ${JSON.stringify(p)} is not a port (1-65535)`,
+        "port",
+      );
+    }
+  }
+  return [...previous, ...ports.map(Number)];
+}
+
+function seconds(flag: string, value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value, flag);
+  } catch (err) {
+    throw new InputError("IDLEREAP_ERR_CLI_USAGE", (err as Error).message, flag);
+  }
+  if (ms < 1000 || ms % 1000 !== 0) {
+    throw new InputError(
+      "IDLEREAP_ERR_CLI_USAGE",
+      `${flag}: ${value} must be a whole number of seconds, at least 1s`,
+      flag,
+    );
+  }
+  return ms / 1000;
+}
+
+function netnsPath(spec: string | undefined): string | undefined {
+  return resolveNetns(spec).path;
+}
+
+function print(text: string): void {
+  process.stdout.write(text);
+}
+
+function applyCommand(): Command {
+  return new Command("apply")
+    .description("set conntrack idle timeouts for TCP ports (prints the plan; changes only with --yes)")
+    .requiredOption("--port <port>", "TCP port (repeat or comma-separate for several)", parsePort)
+    .option("--established <duration>", "idle timeout of established flows", `${DEFAULT_ESTABLISHED_S}s`)
+    .option("--close-wait <duration>", "timeout of flows in CLOSE_WAIT", `${DEFAULT_CLOSE_WAIT_S}s`)
+    .option("--netns <ns>", NETNS_HELP)
+    .option("--yes", "make the change")
+    .action(
+      (o: { port: number[]; established: string; closeWait: string; netns?: string; yes?: boolean }) => {
+        const established = seconds("--established", o.established);
+        const closeWait = seconds("--close-wait", o.closeWait);
+        const ports: PortTimeout[] = o.port.map((port) => ({ port, established, closeWait }));
+        const r = applyFirewall({ ports, yes: o.yes === true, netnsPath: netnsPath(o.netns) });
+        if (!r.applied) {
+          print(`would run:\n${r.commands.join("\n")}\nnothing changed (run again with --yes to apply)\n`);
+        } else {
+          print(`installed table inet idlereap for port(s) ${r.ports.map((p) => p.port).join(", ")}\n`);
+          for (const u of r.updates) {
+            print(
+              `${u.ok ? "shortened" : "could not shorten"} ${u.flow.src}:${u.flow.sport} -> ${u.flow.dst}:${u.flow.dport} ${u.flow.state} from ${u.from}s to ${u.to}s\n`,
+            );
+          }
+        }
+        print(`warning: ${r.warning}\n`);
+      },
+    );
+}
+
+function statusCommand(): Command {
+  return new Command("status")
+    .description("show what idlereap installed and the flows it matches")
+    .option("--netns <ns>", NETNS_HELP)
+    .option("--json", "print JSON")
+    .action((o: { netns?: string; json?: boolean }) => {
+      const s = firewallStatus({ netnsPath: netnsPath(o.netns) });
+      if (o.json) return print(`${JSON.stringify(s, null, 2)}\n`);
+      if (!s.installed) return print("table inet idlereap is not installed\n");
+      for (const p of s.ports) {
+        print(
+          `port ${p.port}: established ${p.established}s, close_wait ${p.closeWait}s, ${p.flows.length} flow(s)\n`,
+        );
+        for (const f of p.flows)
+          print(`  ${f.src}:${f.sport} -> ${f.dst}:${f.dport} ${f.state} ${f.timeout}s left\n`);
+      }
+    });
+}
+
+function removeCommand(): Command {
+  return new Command("remove")
+    .description("remove table inet idlereap (and nothing else)")
+    .option("--netns <ns>", NETNS_HELP)
+    .option("--yes", "make the change")
+    .action((o: { netns?: string; yes?: boolean }) => {
+      const r = removeFirewall({ netnsPath: netnsPath(o.netns), yes: o.yes === true });
+      if (!r.installed) print("table inet idlereap is not installed; nothing to remove\n");
+      else if (r.removed) print("removed table inet idlereap\n");
+      else print(`would run: ${r.command}\nnothing changed (run again with --yes to remove)\n`);
+    });
+}
+
+export function firewallCommand(): Command {
+  return strict(
+    new Command("firewall")
+      .description("per-port conntrack idle timeouts in nftables table inet idlereap")
+      .addCommand(applyCommand())
+      .addCommand(statusCommand())
+      .addCommand(removeCommand()),
+  );
+}
