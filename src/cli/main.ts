@@ -10,10 +10,16 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   for (const make of commands) program.addCommand(make());
+  applyToAll(program, (cmd) => cmd.exitOverride().showHelpAfterError("(run with --help for usage)"));
   return program;
 }
 
 const VERSION = "0.1.0";
+
+function applyToAll(cmd: Command, fn: (cmd: Command) => void): void {
+  fn(cmd);
+  for (const sub of cmd.commands) applyToAll(sub, fn);
+}
 
 /** Runs the CLI and returns the process exit code: 0 ok, 1 findings or failures, 2 bad usage. */
 export async function main(argv: string[]): Promise<number> {

@@ -50,6 +50,8 @@ export interface TcpSocket {
   command: string | null;
 }
 
+const LISTEN = 10;
+
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 /** Copies the current reply of `view` into a plain object. */
@@ -60,6 +62,8 @@ export function socketFromView(
   cgroup: string | undefined,
 ): TcpSocket {
   const cg = view.cgroupId;
+  // A listener's tcp_info timestamps are all zero: it has no data of its own to be idle from.
+  const timed = view.stateNumber !== LISTEN;
   return {
     netns,
     family: view.family,
@@ -70,10 +74,10 @@ export function socketFromView(
     remotePort: view.remotePort,
     recvQ: view.recvQ,
     sendQ: view.sendQ,
-    idleMs: orNull(view.idleMs),
-    lastSendMs: orNull(view.lastSendMs),
-    lastRecvMs: orNull(view.lastRecvMs),
-    lastAckMs: orNull(view.lastAckMs),
+    idleMs: timed ? orNull(view.idleMs) : null,
+    lastSendMs: timed ? orNull(view.lastSendMs) : null,
+    lastRecvMs: timed ? orNull(view.lastRecvMs) : null,
+    lastAckMs: timed ? orNull(view.lastAckMs) : null,
     rttMs: orNull(view.rttMs),
     unacked: orNull(view.unacked),
     retransmits: orNull(view.retransmits),

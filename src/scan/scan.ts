@@ -1,7 +1,7 @@
 // One scan: for each network namespace, dump its TCP sockets (IPv4 and IPv6) with the kernel-side
 // part of the filter, apply the rest in JS, and hand each match to the visitor with its owner.
 // A namespace that fails (deleted mid-scan, no permission) is reported, not fatal.
-import { IdlereapError, KernelError } from "../errors.js";
+import { type IdlereapError, KernelError } from "../errors.js";
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
@@ -30,7 +30,11 @@ export type ScanVisitor = (view: DiagMessageView, netns: NetnsRef, owner: Socket
 
 let bytecodeRefused = false;
 
-export function scanNamespaces(namespaces: readonly NetnsRef[], options: ScanOptions, visit: ScanVisitor): NetnsScanResult[] {
+export function scanNamespaces(
+  namespaces: readonly NetnsRef[],
+  options: ScanOptions,
+  visit: ScanVisitor,
+): NetnsScanResult[] {
   return namespaces.map((ns) => scanOne(ns, options, visit));
 }
 
@@ -60,12 +64,20 @@ function scanOne(ns: NetnsRef, options: ScanOptions, visit: ScanVisitor): NetnsS
   return result;
 }
 
-function dumpFamily(sock: DiagSocket, family: 4 | 6, options: ScanOptions, onView: (v: DiagMessageView) => void): void {
+function dumpFamily(
+  sock: DiagSocket,
+  family: 4 | 6,
+  options: ScanOptions,
+  onView: (v: DiagMessageView) => void,
+): void {
   const { filter } = options;
   const info = options.info ?? true;
   const useBytecode = filter.bytecode.length > 0 && !bytecodeRefused;
   try {
-    sock.dump({ family, states: filter.statesMask, info, bytecode: useBytecode ? filter.bytecode : undefined }, onView);
+    sock.dump(
+      { family, states: filter.statesMask, info, bytecode: useBytecode ? filter.bytecode : undefined },
+      onView,
+    );
   } catch (err) {
     // A kernel that rejects the bytecode (EINVAL) gets the unfiltered dump; the JS filter is exact.
     if (!(useBytecode && err instanceof KernelError && err.errno === 22)) throw err;

@@ -1,0 +1,91 @@
+// Collects the matching sockets of some namespaces as objects, with owners and cgroups attached.
+// Owners come from one /proc walk per namespace, after the dump, limited to the sockets found
+// (the walk stops once all are attributed); a filter on pid or command walks first instead.
+import type { NetnsRef } from "../kernel/netns.js";
+import { type SocketOwner, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
+import type { SocketFilter } from "../policy/socket-filter.js";
+import { CgroupIndex } from "../proc/cgroups.js";
+import { findSocketOwners, type SocketOwnerMap } from "../proc/socket-owners.js";
+import { type NetnsScanResult, type OwnerLookup, scanNamespaces } from "./scan.js";
+
+export interface CollectOptions {
+  filter: SocketFilter;
+  /** Attribute sockets to processes (pid, fd, command); default true. */
+  owners?: boolean;
+  /** Resolve cgroup ids to paths; default true. */
+  cgroups?: boolean;
+  /** Only these pids are walked when the filter names pids. */
+  pids?: readonly number[] | undefined;
+  procRoot?: string;
+  cgroupIndex?: CgroupIndex;
+}
+
+export interface Collection {
+  sockets: TcpSocket[];
+  namespaces: NetnsScanResult[];
+}
+
+export function collectSockets(namespaces: readonly NetnsRef[], options: CollectOptions): Collection {
+  const sockets: TcpSocket[] = [];
+  const wantOwners = options.owners ?? true;
+  const cgroups = options.cgroups === false ? undefined : (options.cgroupIndex ?? new CgroupIndex());
+  cgroups?.beginScan();
+  const cgroupPath = (id: bigint | undefined) =>
+    id === undefined || !cgroups ? undefined : cgroups.pathOf(id);
+  const results: NetnsScanResult[] = [];
+  for (const ns of namespaces) {
+    const start = sockets.length;
+    const ownerFirst = options.filter.needsOwners;
+    const scanOwners = ownerFirst ? () => ownerLookup(walkOwners(ns, options, undefined)) : undefined;
+    const [result] = scanNamespaces(
+      [ns],
+      { filter: options.filter, owners: scanOwners },
+      (view, n, owner) => {
+        sockets.push(socketFromView(view, n.name, owner, cgroupPath(view.cgroupId)));
+      },
+    );
+    results.push(result as NetnsScanResult);
+    if (wantOwners && !ownerFirst && sockets.length > start) attachOwners(ns, sockets, start, options);
+  }
+  return { sockets, namespaces: results };
+}
+
+function walkOwners(
+  ns: NetnsRef,
+  options: CollectOptions,
+  wanted: ReadonlySet<number> | undefined,
+): SocketOwnerMap {
+  return findSocketOwners({
+    netnsInode: ns.inode,
+    ...(options.procRoot ? { procRoot: options.procRoot } : {}),
+    ...(wanted ? { wanted } : {}),
+    ...(options.pids?.length ? { pids: options.pids } : {}),
+  });
+}
+
+function ownerLookup(map: SocketOwnerMap): OwnerLookup {
+  return (inode) => {
+    const o = map.owners.get(inode);
+    if (!o) return undefined;
+    return { pid: o.pid, fd: o.fd, command: map.processes.get(o.pid)?.command ?? "" };
+  };
+}
+
+function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options: CollectOptions): void {
+  const wanted = new Set<number>();
+  for (let i = start; i < sockets.length; i++) {
+    const inode = (sockets[i] as TcpSocket).inode;
+    if (inode !== 0) wanted.add(inode);
+  }
+  if (wanted.size === 0) return;
+  const lookup = ownerLookup(walkOwners(ns, options, wanted));
+  for (let i = start; i < sockets.length; i++) {
+    const s = sockets[i] as TcpSocket;
+    const owner: SocketOwner | undefined = s.inode === 0 ? undefined : lookup(s.inode);
+    if (owner) {
+      s.pid = owner.pid;
+      s.fd = owner.fd;
+      s.command = owner.command;
+    }
+  }
+}
