@@ -1,5 +1,5 @@
 // Tells the user on stderr which namespaces could not be scanned (the rest of the output stands).
-import type { NetnsScanResult } from "../../scan/scan.js";
+import type { NetnsScanResult } from "../scan/scan.js";
 
 export function reportScanErrors(results: readonly NetnsScanResult[]): void {
   for (const r of results) {
