@@ -1,5 +1,6 @@
 // One TCP socket as idlereap reports it (`idlereap ls --json` prints these objects).
-import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
+import { parseAddress } from "../kernel/address.js";
+import type { DiagMessageView, SockId } from "../kernel/inet-diag-codec.js";
 import type { TcpState, TimerKind } from "../kernel/structs.js";
 
 export interface SocketOwner {
@@ -16,6 +17,8 @@ export interface TcpSocket {
   localPort: number;
   remoteAddress: string;
   remotePort: number;
+  /** Interface index the socket is bound to (0: any). */
+  iface: number;
   /** Bytes received and not yet read by the application (listen: accept backlog). */
   recvQ: number;
   /** Bytes sent and not yet acknowledged, or queued (listen: backlog limit). */
@@ -72,6 +75,7 @@ export function socketFromView(
     localPort: view.localPort,
     remoteAddress: view.remoteAddress,
     remotePort: view.remotePort,
+    iface: view.iface,
     recvQ: view.recvQ,
     sendQ: view.sendQ,
     idleMs: timed ? orNull(view.idleMs) : null,
@@ -97,4 +101,22 @@ export function socketFromView(
     fd: owner ? owner.fd : null,
     command: owner ? owner.command : null,
   };
+}
+
+/** The kernel identity of a listed socket (4-tuple, interface, cookie), for acting on exactly it. */
+export function sockIdOf(s: TcpSocket): SockId {
+  return {
+    family: s.family,
+    sport: s.localPort,
+    dport: s.remotePort,
+    src: addressBytes(s.localAddress, s.family),
+    dst: addressBytes(s.remoteAddress, s.family),
+    iface: s.iface,
+    cookie: BigInt(s.cookie),
+  };
+}
+
+function addressBytes(text: string, family: 4 | 6): Uint8Array {
+  const { bytes } = parseAddress(text);
+  return family === 4 ? bytes.subarray(0, 4) : bytes;
 }
