@@ -1,6 +1,10 @@
 // Descriptor pressure: a process's open descriptors against its RLIMIT_NOFILE soft limit, and the
 // system's allocated file handles against fs.file-max.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { countOpenFds } from "./fd-count.js";
+
+export { countOpenFds } from "./fd-count.js";
+
 import { type FileLimit, type FileNr, parseFileNr, parseOpenFilesLimit } from "./parse.js";
 
 export interface ProcessFdPressure {
@@ -23,20 +27,6 @@ export interface SystemFilePressure extends FileNr {
 export function readOpenFilesLimit(pid: number | "self", procRoot = "/proc"): FileLimit | undefined {
   try {
     return parseOpenFilesLimit(readFileSync(`${procRoot}/${pid}/limits`, "utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Descriptors a process has open: st_size of /proc/PID/fd (Linux >= 6.2 reports the count there
- * without listing), else the number of entries. Undefined when gone or not permitted.
- */
-export function countOpenFds(pid: number | "self", procRoot = "/proc"): number | undefined {
-  const dir = `${procRoot}/${pid}/fd`;
-  try {
-    const size = statSync(dir).size;
-    return size > 0 ? size : readdirSync(dir).length;
   } catch {
     return undefined;
   }

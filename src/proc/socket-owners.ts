@@ -1,7 +1,8 @@
 // Socket inode → owning process, by walking /proc/PID/fd links `socket:[INODE]` as `ss -p` does, but
 // only as far as the caller needs: other namespaces are skipped and the walk stops once every wanted
 // socket is found. Each link costs one readlink in the kernel (~2 µs), which dominates.
-import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { fdDirSize, isProcfs } from "./fd-count.js";
 import { netnsInodeOf } from "./netns-inode.js";
 import { parseComm, parseDecimalName, parseSocketLink } from "./parse.js";
 import { listPids } from "./pids.js";
@@ -58,6 +59,8 @@ export interface SocketOwnerStats {
 
 interface Walk {
   readonly dirPrefix: string;
+  /** st_size of an fd directory is its descriptor count. */
+  readonly procfs: boolean;
   readonly wants: (inode: number) => boolean;
   /** Wanted sockets not found yet; Infinity when the wanted set is open-ended. */
   remaining: number;
@@ -87,11 +90,10 @@ export function findSocketOwners(options: SocketOwnerOptions = {}): SocketOwnerM
 function startWalk(procRoot: string, wanted: SocketOwnerOptions["wanted"]): Walk {
   const stats = { walked: 0, otherNetns: 0, unreadable: 0, links: 0, complete: false, elapsedMs: 0 };
   const result: SocketOwnerMap = { owners: new Map(), processes: new Map(), stats };
-  if (wanted === undefined)
-    return { dirPrefix: `${procRoot}/`, wants: () => true, remaining: Infinity, result };
-  if (typeof wanted === "function")
-    return { dirPrefix: `${procRoot}/`, wants: wanted, remaining: Infinity, result };
-  return { dirPrefix: `${procRoot}/`, wants: (inode) => wanted.has(inode), remaining: wanted.size, result };
+  const base = { dirPrefix: `${procRoot}/`, procfs: isProcfs(procRoot), result };
+  if (wanted === undefined) return { ...base, wants: () => true, remaining: Infinity };
+  if (typeof wanted === "function") return { ...base, wants: wanted, remaining: Infinity };
+  return { ...base, wants: (inode) => wanted.has(inode), remaining: wanted.size };
 }
 
 function inOtherNetns(procRoot: string, pid: number, netnsInode: number | undefined): boolean {
@@ -103,7 +105,7 @@ function inOtherNetns(procRoot: string, pid: number, netnsInode: number | undefi
 
 function walkProcess(walk: Walk, pid: number): void {
   const dir = `${walk.dirPrefix}${pid}/fd/`;
-  const count = countFds(dir);
+  const count = fdDirSize(dir, walk.procfs);
   if (count === undefined) {
     walk.result.stats.unreadable++;
     return;
@@ -116,15 +118,6 @@ function walkProcess(walk: Walk, pid: number): void {
   // or a count the kernel does not report (before 6.2), falls back to listing the directory.
   const resume = count > 0 ? probeDense(walk, proc, dir, count) : 0;
   if (resume >= 0) walkListed(walk, proc, dir, resume);
-}
-
-/** Descriptors in use: st_size of /proc/PID/fd on Linux >= 6.2, else 0; undefined when gone. */
-function countFds(dir: string): number | undefined {
-  try {
-    return statSync(dir).size;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Reads fds 0.. in order; returns -1 when all `count` were found, else the first fd not probed. */
