@@ -1,0 +1,258 @@
+// The Guard: attaches to a server, tracks each connection in one small state object, runs every
+// deadline on one timer wheel, and reports closes as events, stats and metrics.
+import { EventEmitter } from "node:events";
+import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { Registry } from "prom-client";
+import type { WebSocket } from "ws";
+import { parseDuration } from "../util/duration.js";
+import { checkConnection, scheduleNext } from "./conn-check.js";
+import { isBusy } from "./conn-close.js";
+import { ConnList } from "./conn-list.js";
+import {
+  type CloseReason,
+  ConnState,
+  F_CLOSING,
+  F_RETIRING,
+  kState,
+  R_DEAD_PEER,
+  REASONS,
+  stateOf,
+} from "./conn-state.js";
+import { type DrainOptions, type DrainResult, retireAll, stopAccepting, waitForEmpty } from "./drain.js";
+import type { GuardContext } from "./guard-context.js";
+import { GuardMetrics } from "./guard-metrics.js";
+import { coordinateHttpTimeouts, serverOnRequest, serverOnSession, serverOnStream } from "./http-hooks.js";
+import { type GuardOptions, optionError, type ResolvedGuardOptions, resolveOptions } from "./options.js";
+import { PressureGauge } from "./pressure.js";
+import { admit } from "./saturation.js";
+import { describeServer, type GuardableServer, type ServerPlan } from "./server-kind.js";
+import { applySocketOptions, userTimeoutProblem } from "./socket-options.js";
+import { nowMs, TimerWheel } from "./timer-wheel.js";
+import { adoptWebSocket } from "./websocket-heartbeat.js";
+
+export interface GuardCloseEvent {
+  reason: CloseReason;
+  /** Time since the last activity guard saw, in milliseconds. */
+  idleMs: number;
+  /** Time since the connection was accepted, in milliseconds. */
+  ageMs: number;
+  socket: Socket;
+}
+
+export type ConnectionState = "active" | "idle" | "half-closed" | "closing";
+
+export interface GuardStats {
+  /** Connections tracked now. */
+  connections: number;
+  byState: Record<ConnectionState, number>;
+  /** Connections closed (or found dead) by guard since it started, by reason. */
+  closed: Record<CloseReason, number>;
+  accepted: number;
+  rejected: number;
+  /** idleTimeout in force after pressure scaling, in milliseconds (0: off). */
+  idleTimeoutMs: number;
+  /** The factor resource pressure applies to idleTimeout (1: no pressure). */
+  pressureScale: number;
+}
+
+interface GuardEvents {
+  close: [GuardCloseEvent];
+}
+
+export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
+  readonly opts: ResolvedGuardOptions;
+  readonly wheel: TimerWheel<ConnState>;
+  readonly conns = new ConnList();
+  readonly checkEvery: number;
+  idleMs: number;
+  closing = 0;
+  readonly #plan: ServerPlan;
+  readonly #closed: number[] = REASONS.map(() => 0);
+  #accepted = 0;
+  #rejected = 0;
+  #draining: Promise<DrainResult> | null = null;
+  readonly #pressure: PressureGauge | null;
+  readonly #metrics: GuardMetrics | null;
+
+  constructor(server: GuardableServer, options?: GuardOptions) {
+    super();
+    this.#plan = describeServer(server);
+    this.opts = resolveOptions(options);
+    this.idleMs = this.opts.idleTimeout;
+    this.checkEvery = checkInterval(this.opts);
+    this.wheel = new TimerWheel<ConnState>(
+      tickFor(this.opts, this.checkEvery),
+      (s, now) => this.onDue(s, now),
+      this.opts.pressure ? (now) => this.#onTick(now) : undefined,
+    );
+    this.#pressure = this.opts.pressure ? new PressureGauge(this.opts.pressure) : null;
+    this.#metrics = this.#createMetrics();
+    const problem = userTimeoutProblem(this.opts);
+    if (problem)
+      process.emitWarning(problem, { type: "IdlereapWarning", code: "IDLEREAP_GUARD_USER_TIMEOUT" });
+    this.#attach();
+  }
+
+  onDue(s: ConnState, now: number): void {
+    checkConnection(this, s, now);
+  }
+
+  record(s: ConnState, reason: number, now: number): void {
+    s.reason = reason;
+    this.#closed[reason] = (this.#closed[reason] ?? 0) + 1;
+    const name = REASONS[reason] as CloseReason;
+    this.#metrics?.closed(name);
+    this.emit("close", { reason: name, idleMs: now - s.activeAt, ageMs: now - s.bornAt, socket: s.socket });
+  }
+
+  rejectedOne(): void {
+    this.#rejected++;
+    this.#metrics?.rejected();
+  }
+
+  /** Stops accepting, lets in-flight work finish, and destroys what is left after `grace`. */
+  drain(options: DrainOptions = {}): Promise<DrainResult> {
+    if (this.#draining) return this.#draining;
+    const grace = options.grace === undefined ? 10_000 : parseDuration(options.grace, "drain.grace");
+    if (this.#plan.server && this.#plan.http && !this.#plan.http2) this.#prependRequestHook();
+    const started = retireAll(this);
+    stopAccepting(this.#plan);
+    this.#draining = waitForEmpty(this, grace, started);
+    return this.#draining;
+  }
+
+  stats(): GuardStats {
+    const byState: Record<ConnectionState, number> = { active: 0, idle: 0, "half-closed": 0, closing: 0 };
+    const now = nowMs();
+    for (let s = this.conns.head; s !== null; s = s.listNext) byState[stateName(this, s, now)]++;
+    const closed = Object.fromEntries(REASONS.map((r, i) => [r, this.#closed[i] ?? 0])) as Record<
+      CloseReason,
+      number
+    >;
+    return {
+      connections: this.conns.size,
+      byState,
+      closed,
+      accepted: this.#accepted,
+      rejected: this.#rejected,
+      idleTimeoutMs: this.idleMs,
+      pressureScale: this.#pressure?.scale ?? 1,
+    };
+  }
+
+  /** Starts tracking a socket; returns its state, or null when it was refused. */
+  track(socket: Socket, kind: number): ConnState | null {
+    const existing = stateOf(socket);
+    if (existing !== undefined) return existing;
+    const now = nowMs();
+    if (this.#draining) {
+      socket.destroy();
+      return null;
+    }
+    if (!admit(this, socket, now)) return null;
+    const s = new ConnState(this, socket, kind, now);
+    (socket as unknown as { [kState]: ConnState })[kState] = s;
+    socket.on("close", socketOnClose);
+    if (this.opts.maxAge > 0) s.retireAt = now + jittered(this.opts.maxAge, this.opts.maxAgeJitter);
+    this.conns.push(s);
+    this.#accepted++;
+    this.#metrics?.accepted();
+    scheduleNext(this, s, now, false);
+    return s;
+  }
+
+  forget(s: ConnState): void {
+    this.wheel.cancel(s);
+    this.conns.remove(s);
+    if (s.flags & (F_CLOSING | F_RETIRING)) this.closing--;
+    else if (s.reason < 0 && (s.socket.errored as NodeJS.ErrnoException | null)?.code === "ETIMEDOUT") {
+      this.record(s, R_DEAD_PEER, nowMs());
+    }
+  }
+
+  adopt(ws: WebSocket, req: IncomingMessage): void {
+    const s = stateOf(req.socket) ?? this.track(req.socket, this.#plan.kind);
+    if (s === null) return;
+    const now = nowMs();
+    adoptWebSocket(s, ws, now);
+    if (this.#draining) ws.close(1001, "server shutting down");
+    else scheduleNext(this, s, now, false);
+  }
+
+  #attach(): void {
+    const { server, tls, http, http2, wss, kind } = this.#plan;
+    if (server !== null) {
+      server.on("connection", (socket: Socket) => {
+        applySocketOptions(socket, this.opts);
+        if (!tls) this.track(socket, kind);
+      });
+      if (tls) server.on("secureConnection", (socket: Socket) => this.track(socket, kind));
+      if (http && !http2) coordinateHttpTimeouts(server as HttpServer, this.opts);
+      if (http && !http2 && this.opts.maxAge > 0) this.#prependRequestHook();
+      if (http2) server.on("session", serverOnSession).on("stream", serverOnStream);
+    }
+    if (wss !== null) wss.on("connection", (ws: WebSocket, req: IncomingMessage) => this.adopt(ws, req));
+  }
+
+  #requestHooked = false;
+  #prependRequestHook(): void {
+    if (this.#requestHooked || this.#plan.server === null) return;
+    this.#requestHooked = true;
+    this.#plan.server.prependListener("request", serverOnRequest);
+  }
+
+  #onTick(now: number): void {
+    const p = this.#pressure;
+    if (p === null || !p.update(now)) return;
+    this.idleMs = Math.round(this.opts.idleTimeout * p.scale);
+  }
+
+  #createMetrics(): GuardMetrics | null {
+    const m = this.opts.metrics;
+    if (m === null) return null;
+    try {
+      return new GuardMetrics(m.registry as Registry, m.prefix, {
+        connectionsByState: () => this.stats().byState,
+        idleTimeoutMs: () => this.idleMs,
+      });
+    } catch (e) {
+      throw optionError("metrics.registry", (e as Error).message);
+    }
+  }
+}
+
+function socketOnClose(this: Socket): void {
+  const s = stateOf(this);
+  if (s !== undefined) (s.owner as Guard).forget(s);
+}
+
+function stateName(g: Guard, s: ConnState, now: number): ConnectionState {
+  if (s.flags & (F_CLOSING | F_RETIRING)) return "closing";
+  if (s.halfAt > 0) return "half-closed";
+  if (isBusy(s) || now - s.activeAt <= 2 * g.checkEvery) return "active";
+  return "idle";
+}
+
+/** maxAge × (1 ± jitter), spread uniformly so that connections made together do not end together. */
+export function jittered(maxAge: number, jitter: number): number {
+  return Math.max(1, Math.round(maxAge * (1 + jitter * (2 * Math.random() - 1))));
+}
+
+/**
+ * Counters are compared every ~2% of idleTimeout (or of halfCloseTimeout when idle closing is off),
+ * so activity is noticed that late at most.
+ */
+export function checkInterval(o: ResolvedGuardOptions): number {
+  const base = o.idleTimeout > 0 ? o.idleTimeout : o.halfCloseTimeout;
+  return Math.max(5, Math.floor(base / 50));
+}
+
+/** The wheel's tick: a fraction of the shortest deadline, between 5ms and 1s. */
+export function tickFor(o: ResolvedGuardOptions, checkEvery: number): number {
+  const candidates = [checkEvery / 4];
+  if (o.heartbeat) candidates.push(o.heartbeat.interval / 20, o.heartbeat.timeout / 20);
+  if (o.maxAge > 0) candidates.push(o.maxAge / 20);
+  if (o.halfCloseTimeout > 0) candidates.push(o.halfCloseTimeout / 50);
+  return Math.min(1000, Math.max(5, Math.floor(Math.min(...candidates))));
+}

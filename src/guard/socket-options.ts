@@ -1,0 +1,55 @@
+// Keepalive probes and TCP_USER_TIMEOUT, set with setsockopt on the socket's own descriptor. Node
+// offers only SO_KEEPALIVE + TCP_KEEPIDLE; a duplicated descriptor kept open would keep the socket
+// alive after Node closes it, so no duplicate is ever made.
+import type { Socket } from "node:net";
+import {
+  IPPROTO_TCP,
+  SO_KEEPALIVE,
+  SOL_SOCKET,
+  setsockoptInt,
+  TCP_KEEPCNT,
+  TCP_KEEPIDLE,
+  TCP_KEEPINTVL,
+  TCP_USER_TIMEOUT,
+} from "../kernel/libc.js";
+import type { ResolvedGuardOptions } from "./options.js";
+
+/** The descriptor behind a TCP socket, or -1 (closed, not TCP, or a TLS wrapper). */
+export function socketFd(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
+  const fd = handle?.fd;
+  return typeof fd === "number" ? fd : -1;
+}
+
+/** Applies keepAlive and userTimeout; returns false when the socket has no TCP descriptor. */
+export function applySocketOptions(socket: Socket, opts: ResolvedGuardOptions): boolean {
+  if (opts.keepAlive === null && opts.userTimeout === 0) return true;
+  const fd = socketFd(socket);
+  if (fd < 0 || socket.remoteFamily === undefined) return false;
+  try {
+    const ka = opts.keepAlive;
+    if (ka !== null) {
+      setsockoptInt(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+      setsockoptInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, ka.idle / 1000);
+      setsockoptInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, ka.interval / 1000);
+      setsockoptInt(fd, IPPROTO_TCP, TCP_KEEPCNT, ka.count);
+    }
+    if (opts.userTimeout > 0) setsockoptInt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, opts.userTimeout);
+    return true;
+  } catch {
+    // The peer may already have gone; the socket's own error path reports that.
+    return false;
+  }
+}
+
+/** The warning to give when TCP_USER_TIMEOUT would cut keepalive short, or null. */
+export function userTimeoutProblem(opts: ResolvedGuardOptions): string | null {
+  const ka = opts.keepAlive;
+  if (ka === null || opts.userTimeout === 0) return null;
+  const probes = ka.idle + ka.interval * ka.count;
+  if (opts.userTimeout >= probes) return null;
+  return (
+    `guard(): userTimeout (${opts.userTimeout}ms) is shorter than keepAlive idle + interval × count ` +
+    `(${probes}ms): one lost probe can close a healthy connection`
+  );
+}
