@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { firewallCommand } from "./firewall.js";
 import { lsCommand } from "./ls.js";
+import { statusCommand } from "./status.js";
 import { tuneCommand } from "./tune.js";
 
-export const commands: (() => Command)[] = [lsCommand, tuneCommand, firewallCommand];
+export const commands: (() => Command)[] = [statusCommand, lsCommand, tuneCommand, firewallCommand];

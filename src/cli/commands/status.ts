@@ -1,0 +1,126 @@
+// `idlereap status`: the one-screen health report of the host's TCP connections.
+import { Command } from "commander";
+import { InputError } from "../../errors.js";
+import { type Finding, SEVERITIES, type Severity } from "../../report/findings.js";
+import { buildStatus, type NetnsStatus, type ProcessCount, type StatusReport } from "../../report/status.js";
+import { selectNamespaces } from "../../scan/namespaces.js";
+import { formatDuration, parseDuration } from "../../util/duration.js";
+import { addNetnsOption } from "../filter-options.js";
+import { renderTable } from "../output/table.js";
+
+interface StatusFlags {
+  netns?: string[];
+  json?: boolean;
+  failOn?: string;
+  deadPeerAfter?: string;
+  process?: boolean;
+}
+
+export function statusCommand(): Command {
+  const cmd = new Command("status")
+    .description(
+      "Health report of TCP connections: states, idle times, leaks, dead peers, keepalive, pressure",
+    )
+    .option("--json", "print the report as JSON")
+    .option("--fail-on <severity>", "exit 1 when a finding is at least this severe (warning or critical)")
+    .option("--dead-peer-after <duration>", "unacknowledged data this old marks a dead-peer suspect", "30s")
+    .option("--no-process", "skip the owner lookup in /proc");
+  addNetnsOption(cmd).action((flags: StatusFlags) => runStatus(flags));
+  return cmd;
+}
+
+function runStatus(flags: StatusFlags): void {
+  const failOn = flags.failOn;
+  if (failOn !== undefined && failOn !== "warning" && failOn !== "critical") {
+    throw new InputError(
+      "IDLEREAP_ERR_CLI_USAGE",
+      `--fail-on: "${failOn}" must be warning or critical`,
+      "--fail-on",
+    );
+  }
+  let deadPeerMs: number;
+  try {
+    deadPeerMs = parseDuration(flags.deadPeerAfter ?? "30s", "--dead-peer-after");
+  } catch (err) {
+    throw new InputError("IDLEREAP_ERR_CLI_USAGE", (err as Error).message, "--dead-peer-after");
+  }
+  const report = buildStatus(selectNamespaces(flags.netns), { deadPeerMs, owners: flags.process !== false });
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+  for (const e of report.errors)
+    process.stderr.write(`idlereap: netns ${e.netns} not scanned: ${e.message}\n`);
+  if (report.errors.length > 0) process.exitCode = 1;
+  if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) process.exitCode = 1;
+}
+
+const atLeast = (s: Severity, min: Severity) => SEVERITIES.indexOf(s) >= SEVERITIES.indexOf(min);
+const pct = (r: number) => `${r < 0.01 && r > 0 ? "<1" : Math.round(r * 100)}%`;
+const who = (p: ProcessCount) => (p.pid === null ? "?" : `${p.command ?? "?"}/${p.pid}`);
+
+export function renderStatus(report: StatusReport): string {
+  const lines = [
+    `idlereap status: ${report.host.hostname} (Linux ${report.host.kernel}), ${report.generatedAt}`,
+  ];
+  for (const ns of report.namespaces) lines.push("", ...renderNetns(ns));
+  lines.push("", ...renderFindings(report.findings));
+  return `${lines.join("\n")}\n`;
+}
+
+function renderNetns(ns: NetnsStatus): string[] {
+  const states = Object.entries(ns.sockets.byState)
+    .sort((a, b) => b[1] - a[1])
+    .map(([s, n]) => `${s} ${n}`)
+    .join("  ");
+  const k = ns.keepalive;
+  const out = [
+    `netns ${ns.netns}: ${ns.sockets.total} TCP sockets (scanned in ${ns.scanMs} ms)`,
+    `  states        ${states || "none"}`,
+    `  idle          ${ns.established.idleHistogram
+      .map((b) => `≤${b.le} ${b.count}`)
+      .join("  ")
+      .replace("≤+Inf", ">1d")}`,
+    `  keepalive     ${k.armed}/${k.established} established armed (${pct(k.coverage)})${
+      k.settings
+        ? `; a dead idle peer is found after ${k.settings.time} + ${k.settings.intvl} × ${k.settings.probes} = ${k.worstCaseDetectionSeconds} s (${formatDuration((k.worstCaseDetectionSeconds ?? 0) * 1000)})`
+        : ""
+    }`,
+  ];
+  if (k.processesWithout.length) out.push(`    without     ${groups(k.processesWithout, false)}`);
+  out.push(
+    `  close-wait    ${ns.closeWait.total}${ns.closeWait.total ? `: ${groups(ns.closeWait.byProcess, true)}` : ""}`,
+  );
+  const held = ns.finWait2.heldByProcess.reduce((n, p) => n + p.count, 0);
+  out.push(`  fin-wait-2    ${ns.finWait2.total} (${held} still held by a process)`);
+  out.push(`  dead peers    ${ns.deadPeers.total}`);
+  out.push(
+    `  pressure      ${ns.pressure.map((p) => `${p.resource} ${pct(p.ratio)} (${p.used}/${p.limit})`).join("  ") || "unknown"}`,
+  );
+  if (ns.established.longestIdle.length) {
+    out.push("  longest idle:");
+    const table = renderTable(ns.established.longestIdle, [
+      { header: "IDLE", value: (s) => formatDuration(s.idleMs ?? 0), align: "right" },
+      { header: "LOCAL", value: (s) => `${s.localAddress}:${s.localPort}` },
+      { header: "PEER", value: (s) => `${s.remoteAddress}:${s.remotePort}` },
+      { header: "KEEPALIVE", value: (s) => (s.keepalive ? "on" : "off") },
+      { header: "PROCESS", value: (s) => (s.pid === null ? "-" : `${s.command}/${s.pid}`) },
+    ]);
+    out.push(...table.split("\n").map((l) => `    ${l}`));
+  }
+  return out;
+}
+
+function groups(list: ProcessCount[], withIdle: boolean): string {
+  const shown = list
+    .slice(0, 4)
+    .map((p) => `${who(p)} ${p.count}${withIdle ? ` (oldest ${formatDuration(p.maxIdleMs)})` : ""}`);
+  return shown.join(", ") + (list.length > 4 ? `, +${list.length - 4} more` : "");
+}
+
+function renderFindings(findings: Finding[]): string[] {
+  if (findings.length === 0) return ["findings: none"];
+  const out = [`findings (${findings.length}):`];
+  for (const f of findings) {
+    out.push(`  ${f.severity.toUpperCase().padEnd(8)} [${f.netns}] ${f.message}`);
+    out.push(`           → ${f.command}`);
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+// Findings of the status report: each a severity, one line of why, and the command that fixes the
+// problem or digs deeper. Pure over a namespace's status.
+import { formatDuration } from "../util/duration.js";
+import type { Resource } from "./pressure.js";
+import type { NetnsStatus, ProcessCount } from "./status.js";
+
+export type Severity = "info" | "warning" | "critical";
+export const SEVERITIES: readonly Severity[] = ["info", "warning", "critical"];
+
+export interface Finding {
+  id: string;
+  severity: Severity;
+  netns: string;
+  message: string;
+  command: string;
+}
+
+const CLOUD_IDLE_TIMEOUT_S = 350; // AWS NLB and NAT gateway, the shortest of the common ones
+const LONG_IDLE_MS = 3_600_000;
+const STALE_MS = 60_000;
+
+const who = (p: ProcessCount) => (p.pid === null ? "unknown process" : `${p.command ?? "?"}/${p.pid}`);
+
+export function findingsFor(st: NetnsStatus): Finding[] {
+  const out: Finding[] = [];
+  const nsFlag = st.netns === "host" ? "" : ` --netns ${st.netns}`;
+  const add = (id: string, severity: Severity, message: string, command: string) =>
+    out.push({ id, severity, netns: st.netns, message, command });
+
+  for (const p of st.closeWait.byProcess) {
+    if (p.maxIdleMs < STALE_MS && p.count < 100) continue;
+    add(
+      "close-wait-leak",
+      p.count >= 1000 ? "critical" : "warning",
+      `${who(p)} holds ${p.count} CLOSE_WAIT socket(s), oldest idle ${formatDuration(p.maxIdleMs)}: the peer closed and the application never closed its side`,
+      `idlereap kill${nsFlag} --state close-wait${p.pid === null ? "" : ` --pid ${p.pid}`} --idle-over 1m`,
+    );
+  }
+  for (const p of st.finWait2.heldByProcess) {
+    if (p.maxIdleMs < STALE_MS) continue;
+    add(
+      "fin-wait-2-held",
+      "warning",
+      `${who(p)} shut down ${p.count} socket(s) but keeps them open in FIN_WAIT2 (oldest ${formatDuration(p.maxIdleMs)}); tcp_fin_timeout does not apply to them`,
+      `idlereap ls${nsFlag} --state fin-wait-2${p.pid === null ? "" : ` --pid ${p.pid}`} --sort idle`,
+    );
+  }
+  if (st.deadPeers.total > 0) {
+    add(
+      "dead-peer",
+      st.deadPeers.total >= 100 ? "critical" : "warning",
+      `${st.deadPeers.total} connection(s) have data the peer has not acknowledged for long or are retransmitting: the peer is likely gone`,
+      `idlereap ls${nsFlag} --state established --sort unacked`,
+    );
+  }
+  keepaliveFindings(st, add, nsFlag);
+  const longIdle = st.established.idleHistogram
+    .filter((b, i, all) => i >= all.findIndex((x) => x.le === "1h") + 1)
+    .reduce((n, b) => n + b.count, 0);
+  if (longIdle > 0) {
+    add(
+      "long-idle",
+      longIdle >= 1000 ? "warning" : "info",
+      `${longIdle} established connection(s) idle for over 1h hold descriptors and memory`,
+      `idlereap ls${nsFlag} --state established --idle-over 1h --sort idle`,
+    );
+  }
+  for (const r of st.pressure) {
+    if (r.ratio < 0.8) continue;
+    add(
+      `pressure-${r.resource}`,
+      r.ratio >= 0.95 ? "critical" : "warning",
+      `${r.resource}: ${r.used} of ${r.limit} in use (${Math.round(r.ratio * 100)}%)${r.detail ? `, ${r.detail}` : ""}`,
+      PRESSURE_FIX[r.resource].replace("{ns}", nsFlag),
+    );
+  }
+  for (const p of st.processes) {
+    if (p.ratio < 0.8) continue;
+    add(
+      "process-descriptors",
+      p.ratio >= 0.95 ? "critical" : "warning",
+      `${p.command ?? "?"}/${p.pid} uses ${p.fds} of its ${p.limit} descriptors (${Math.round(p.ratio * 100)}%)`,
+      `idlereap ls${nsFlag} --pid ${p.pid} --sort idle`,
+    );
+  }
+  const rank = (s: Severity) => SEVERITIES.indexOf(s);
+  return out.sort((a, b) => rank(b.severity) - rank(a.severity));
+}
+
+type Add = (id: string, severity: Severity, message: string, command: string) => void;
+
+function keepaliveFindings(st: NetnsStatus, add: Add, nsFlag: string): void {
+  const k = st.keepalive;
+  const without = k.processesWithout.reduce((n, p) => n + p.count, 0);
+  if (without > 0) {
+    const names = k.processesWithout
+      .slice(0, 3)
+      .map((p) => `${who(p)} (${p.count})`)
+      .join(", ");
+    add(
+      "keepalive-missing",
+      without >= 100 ? "warning" : "info",
+      `${without} established socket(s) without keepalive in ${k.processesWithout.length} process(es): ${names}; the keepalive sysctls do nothing for them`,
+      `idlereap ls${nsFlag} --state established --keepalive off --sort idle`,
+    );
+  }
+  const worst = k.worstCaseDetectionSeconds;
+  if (worst !== null && worst > CLOUD_IDLE_TIMEOUT_S && k.armed > 0) {
+    add(
+      "keepalive-slow",
+      "warning",
+      `keepalive finds a dead idle peer only after ${k.settings?.time} + ${k.settings?.intvl} × ${k.settings?.probes} = ${worst} s (${formatDuration(worst * 1000)}), longer than common load-balancer and NAT idle timeouts (350 s)`,
+      `idlereap tune audit${nsFlag} --profile fast-release`,
+    );
+  }
+}
+
+const PRESSURE_FIX: Record<Resource, string> = {
+  descriptors: "idlereap tune audit --profile high-concurrency",
+  ports: "idlereap tune audit{ns} --profile high-concurrency",
+  conntrack: "idlereap firewall status{ns}",
+  orphans: "idlereap ls{ns} --state fin-wait-1,closing,last-ack --sort idle",
+  timewait: "idlereap tune audit{ns} --profile fast-release",
+};

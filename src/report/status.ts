@@ -1,0 +1,233 @@
+// The health report behind `idlereap status`: per namespace, sockets by state, idle times, leaks,
+// dead peers, keepalive coverage and pressure, plus findings that say what to do.
+import { hostname, release } from "node:os";
+import type { NetnsRef } from "../kernel/netns.js";
+import type { TcpSocket } from "../model/tcp-socket.js";
+import { compileFilter } from "../policy/socket-filter.js";
+import { CgroupIndex } from "../proc/cgroups.js";
+import { processFdPressure } from "../proc/limits.js";
+import { findSocketOwners, type SocketOwnerMap } from "../proc/socket-owners.js";
+import { scanNamespaces } from "../scan/scan.js";
+import { type Finding, findingsFor } from "./findings.js";
+import { computePressure, type NetnsSettings, type PressureReading, readNetnsSettings } from "./pressure.js";
+import { IDLE_BUCKETS_MS, type InodeList, NetnsTally } from "./tally.js";
+
+export interface StatusOptions {
+  /** Data outstanding and unacknowledged this long marks a dead-peer suspect; default 30 s. */
+  deadPeerMs?: number;
+  /** Attribute sockets to processes; default true. */
+  owners?: boolean;
+  procRoot?: string;
+}
+
+export interface ProcessCount {
+  pid: number | null;
+  command: string | null;
+  count: number;
+  /** The longest idle time among them (ms). */
+  maxIdleMs: number;
+}
+
+export interface NetnsStatus {
+  netns: string;
+  scanMs: number;
+  sockets: { total: number; byState: Record<string, number> };
+  established: {
+    total: number;
+    idleHistogram: { le: string; count: number }[];
+    longestIdle: TcpSocket[];
+  };
+  closeWait: { total: number; byProcess: ProcessCount[] };
+  finWait2: { total: number; heldByProcess: ProcessCount[] };
+  deadPeers: { total: number; sockets: TcpSocket[] };
+  keepalive: {
+    established: number;
+    armed: number;
+    coverage: number;
+    processesWithout: ProcessCount[];
+    settings: { time: number; intvl: number; probes: number } | null;
+    /** time + intvl × probes: how long a dead idle peer of a keepalive socket goes unnoticed (s). */
+    worstCaseDetectionSeconds: number | null;
+  };
+  pressure: PressureReading[];
+  processes: { pid: number; command: string | null; fds: number; limit: number; ratio: number }[];
+  findings: Finding[];
+}
+
+export interface StatusReport {
+  generatedAt: string;
+  host: { hostname: string; kernel: string };
+  namespaces: NetnsStatus[];
+  findings: Finding[];
+  errors: { netns: string; message: string }[];
+}
+
+export function buildStatus(namespaces: readonly NetnsRef[], options: StatusOptions = {}): StatusReport {
+  const out: StatusReport = {
+    generatedAt: new Date().toISOString(),
+    host: { hostname: hostname(), kernel: release() },
+    namespaces: [],
+    findings: [],
+    errors: [],
+  };
+  const cgroups = new CgroupIndex();
+  for (const ns of namespaces) {
+    try {
+      const st = statusOf(ns, options, cgroups);
+      out.namespaces.push(st);
+      out.findings.push(...st.findings);
+    } catch (err) {
+      out.errors.push({ netns: ns.name, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return out;
+}
+
+const ALL = compileFilter({ states: "all" });
+
+function statusOf(ns: NetnsRef, options: StatusOptions, cgroups: CgroupIndex): NetnsStatus {
+  const started = performance.now();
+  const settings = readNetnsSettings(ns, options.procRoot);
+  const tally = new NetnsTally(ns.name, {
+    deadPeerMs: options.deadPeerMs ?? 30_000,
+    ephemeral: settings.ephemeral,
+  });
+  const [result] = scanNamespaces([ns], { filter: ALL }, (v) => tally.add(v));
+  if (result?.error) throw result.error;
+  const owners = options.owners === false ? undefined : walk(ns, tally, options.procRoot);
+  const ownerOf = (inode: number) => {
+    const o = owners?.owners.get(inode);
+    return o ? { pid: o.pid, fd: o.fd, command: owners?.processes.get(o.pid)?.command ?? null } : undefined;
+  };
+  for (const s of [...tally.longestIdle, ...tally.deadPeers]) {
+    const o = ownerOf(s.inode);
+    if (o) Object.assign(s, o);
+    if (s.cgroupId !== null) s.cgroup = cgroups.pathOf(BigInt(s.cgroupId)) ?? null;
+  }
+  const est = tally.established.length;
+  const pressure = computePressure({
+    settings,
+    timeWait: tally.byState.get("time-wait") ?? 0,
+    busiestRemote: tally.maxPortsToOneRemote(),
+    ...(options.procRoot ? { procRoot: options.procRoot } : {}),
+  });
+  const st: NetnsStatus = {
+    netns: ns.name,
+    scanMs: 0,
+    sockets: { total: tally.total, byState: Object.fromEntries(tally.byState) },
+    established: {
+      total: est,
+      idleHistogram: tally.idleHistogram.map((count, i) => ({ le: bucketLabel(i), count })),
+      longestIdle: tally.longestIdle,
+    },
+    closeWait: { total: tally.closeWait.length, byProcess: groupByProcess(tally.closeWait, owners) },
+    finWait2: { total: tally.finWait2, heldByProcess: groupByProcess(tally.finWait2Held, owners) },
+    deadPeers: { total: tally.deadPeerCount, sockets: tally.deadPeers },
+    keepalive: keepaliveSection(tally, settings, owners),
+    pressure,
+    processes: processPressure(owners, options.procRoot),
+    findings: [],
+  };
+  st.findings = findingsFor(st);
+  st.scanMs = Math.round(performance.now() - started);
+  return st;
+}
+
+function walk(ns: NetnsRef, tally: NetnsTally, procRoot: string | undefined): SocketOwnerMap {
+  const wanted = new Set<number>();
+  for (const list of [tally.established, tally.closeWait, tally.finWait2Held]) {
+    for (let i = 0; i < list.length; i++) wanted.add(list.inodes[i] as number);
+  }
+  for (const s of [...tally.longestIdle, ...tally.deadPeers]) if (s.inode) wanted.add(s.inode);
+  wanted.delete(0);
+  return findSocketOwners({ netnsInode: ns.inode, wanted, ...(procRoot ? { procRoot } : {}) });
+}
+
+function bucketLabel(i: number): string {
+  const ms = IDLE_BUCKETS_MS[i];
+  if (ms === undefined) return "+Inf";
+  return ms % 86_400_000 === 0
+    ? `${ms / 86_400_000}d`
+    : ms % 3_600_000 === 0
+      ? `${ms / 3_600_000}h`
+      : ms % 60_000 === 0
+        ? `${ms / 60_000}m`
+        : `${ms / 1000}s`;
+}
+
+/** Groups an inode list by owning process; `values` are idle times. Biggest groups first. */
+function groupByProcess(list: InodeList, owners: SocketOwnerMap | undefined): ProcessCount[] {
+  const groups = new Map<number, ProcessCount>();
+  for (let i = 0; i < list.length; i++) {
+    const o = owners?.owners.get(list.inodes[i] as number);
+    const pid = o?.pid ?? 0;
+    let g = groups.get(pid);
+    if (!g) {
+      g = {
+        pid: o ? pid : null,
+        command: o ? (owners?.processes.get(pid)?.command ?? null) : null,
+        count: 0,
+        maxIdleMs: 0,
+      };
+      groups.set(pid, g);
+    }
+    g.count++;
+    g.maxIdleMs = Math.max(g.maxIdleMs, list.values[i] as number);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
+function keepaliveSection(tally: NetnsTally, settings: NetnsSettings, owners: SocketOwnerMap | undefined) {
+  const est = tally.established;
+  const perPid = new Map<number, { total: number; armed: number }>();
+  for (let i = 0; i < est.length; i++) {
+    const pid = owners?.owners.get(est.inodes[i] as number)?.pid;
+    if (pid === undefined) continue;
+    const c = perPid.get(pid) ?? { total: 0, armed: 0 };
+    c.total++;
+    c.armed += est.values[i] as number;
+    perPid.set(pid, c);
+  }
+  const without: ProcessCount[] = [];
+  for (const [pid, c] of perPid) {
+    if (c.armed === 0)
+      without.push({
+        pid,
+        command: owners?.processes.get(pid)?.command ?? null,
+        count: c.total,
+        maxIdleMs: 0,
+      });
+  }
+  without.sort((a, b) => b.count - a.count);
+  const k = settings.keepalive;
+  return {
+    established: est.length,
+    armed: tally.keepaliveArmed,
+    coverage: est.length ? tally.keepaliveArmed / est.length : 1,
+    processesWithout: without,
+    settings: k ?? null,
+    worstCaseDetectionSeconds: k ? k.time + k.intvl * k.probes : null,
+  };
+}
+
+function processPressure(
+  owners: SocketOwnerMap | undefined,
+  procRoot: string | undefined,
+): NetnsStatus["processes"] {
+  if (!owners) return [];
+  const out: NetnsStatus["processes"] = [];
+  for (const p of owners.processes.values()) {
+    if (p.sockets === 0) continue;
+    const fp = processFdPressure(p.pid, procRoot ?? "/proc", p.fds);
+    if (fp && Number.isFinite(fp.softLimit)) {
+      out.push({
+        pid: p.pid,
+        command: p.command ?? null,
+        fds: fp.open,
+        limit: fp.softLimit,
+        ratio: fp.ratio,
+      });
+    }
+  }
+  return out.sort((a, b) => b.ratio - a.ratio).slice(0, 10);
+}
