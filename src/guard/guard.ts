@@ -183,11 +183,12 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   #attach(): void {
     const { server, tls, http, http2, wss, kind } = this.#plan;
     if (server !== null) {
-      server.on("connection", (socket: Socket) => {
+      // First in line: an HTTP/2 server opens its session inside its own listener of these events.
+      server.prependListener("connection", (socket: Socket) => {
         applySocketOptions(socket, this.opts);
         if (!tls) this.track(socket, kind);
       });
-      if (tls) server.on("secureConnection", (socket: Socket) => this.track(socket, kind));
+      if (tls) server.prependListener("secureConnection", (socket: Socket) => this.track(socket, kind));
       if (http && !http2) coordinateHttpTimeouts(server as HttpServer, this.opts);
       if (http && !http2 && this.opts.maxAge > 0) this.#prependRequestHook();
       if (http2) server.on("session", serverOnSession).on("stream", serverOnStream);
