@@ -1,7 +1,7 @@
 // Reads and writes sysctls under an injectable /proc/sys root, per-namespace keys inside the
 // target network namespace and global keys in idlereap's own (they are the same for every namespace,
 // and some are visible or writable only from the host's).
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, constants, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { inNetns, type NetnsTarget } from "./netns.js";
 import { normalizeValue, sysctlSpec } from "./sysctl-catalog.js";
@@ -39,7 +39,16 @@ export class ProcSys {
 
   /** Writes one key; throws the fs error (errno code) when the kernel refuses. */
   write(key: string, value: string): void {
-    const run = () => writeFileSync(this.pathOf(key), `${value}\n`, { flag: "r+" });
+    // O_TRUNC without O_CREAT: an unknown key fails with ENOENT, as in /proc/sys, on a test tree too.
+    const flag = constants.O_WRONLY | constants.O_TRUNC;
+    const run = () => {
+      const fd = openSync(this.pathOf(key), flag);
+      try {
+        writeSync(fd, `${value}\n`);
+      } finally {
+        closeSync(fd);
+      }
+    };
     if (isGlobal(key)) run();
     else inNetns(this.netns.path, run);
   }
