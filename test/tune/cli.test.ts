@@ -105,7 +105,7 @@ test("apply without --yes prints the diff and changes nothing; with --yes it app
 
 test("a namespace that does not exist is named in the error", async () => {
   const r = await run(["tune", "audit", "--netns", "idlereap-no-such-ns"]);
-  assert.equal(r.code, 1);
+  assert.notEqual(r.code, 0);
   assert.match(
     r.stderr,
     /no network namespace at \/run\/netns\/idlereap-no-such-ns \[IDLEREAP_ERR_NETNS_NOT_FOUND\]/,
