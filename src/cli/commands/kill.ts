@@ -1,0 +1,157 @@
+// `idlereap kill`: close the sockets the `ls` filters select, gracefully by default. Without --yes it
+// only prints what it would do.
+import { Command } from "commander";
+import { InputError } from "../../errors.js";
+import { compileFilter } from "../../policy/socket-filter.js";
+import { Closer } from "../../reap/closer.js";
+import { Escalations } from "../../reap/escalations.js";
+import type { Outcome } from "../../reap/outcome.js";
+import { type Candidate, planActions } from "../../reap/plan.js";
+import { Protection } from "../../reap/protect.js";
+import { carryOut } from "../../reap/reaper.js";
+import { formatSummary, summarize } from "../../reap/summary.js";
+import { waitForEscalations } from "../../reap/wait-escalations.js";
+import { collectSockets } from "../../scan/collect.js";
+import { selectNamespaces } from "../../scan/namespaces.js";
+import { formatDuration, parseDuration } from "../../util/duration.js";
+import { addFilterOptions, type FilterFlags, filterSpecFromFlags } from "../filter-options.js";
+import { type Column, renderTable } from "../output/table.js";
+import { reportScanErrors } from "../scan-errors.js";
+
+interface KillFlags extends FilterFlags {
+  mode?: string;
+  grace?: string;
+  force?: boolean;
+  allowAbort?: boolean;
+  protectPort?: string[];
+  protectComm?: string[];
+  yes?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const list = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  ...value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+
+export function killCommand(): Command {
+  const cmd = new Command("kill")
+    .description("Close the TCP sockets the filters select: gracefully (FIN) by default, or abort (RST)")
+    .option(
+      "--mode <graceful|abort>",
+      "graceful: FIN through the owner's descriptor; abort: SOCK_DESTROY",
+      "graceful",
+    )
+    .option("--grace <duration>", "graceful: abort sockets still held this long after FIN (0: never)", "5s")
+    .option("--allow-abort", "graceful: abort when pidfd_getfd is refused or no process holds the socket")
+    .option("--force", "close even sockets with unread or unsent data")
+    .option("--protect-port <ports>", "ports never closed (default 22; repeat or comma-separate)", list)
+    .option("--protect-comm <names>", "owner commands never closed (glob with *)", list)
+    .option("--yes", "act; without it kill only prints what it would close")
+    .option("--json", "print {dryRun, summary, outcomes} as JSON")
+    .option("--quiet", "print only the summary");
+  addFilterOptions(cmd).action((flags: KillFlags) => runKill(flags));
+  return cmd;
+}
+
+function usage(message: string, key: string): InputError {
+  return new InputError("IDLEREAP_ERR_CLI_USAGE", message, key);
+}
+
+async function runKill(flags: KillFlags): Promise<void> {
+  const spec = filterSpecFromFlags(flags);
+  const mode = flags.mode ?? "graceful";
+  if (mode !== "graceful" && mode !== "abort")
+    throw usage(`--mode: "${mode}" is not graceful or abort`, "--mode");
+  const graceMs = parseGrace(flags.grace ?? "5s");
+  const protection = new Protection({
+    ...(flags.protectPort ? { ports: flags.protectPort.map(protectPort) } : {}),
+    ...(flags.protectComm ? { processes: flags.protectComm } : {}),
+  });
+  const namespaces = selectNamespaces(flags.netns);
+  const owners = mode === "graceful" || protection.needsOwners || flags.process !== false;
+  const filter = compileFilter(spec);
+  const { sockets, namespaces: results } = collectSockets(namespaces, { filter, owners, pids: spec.pids });
+  const candidates: Candidate[] = sockets.map((socket) => ({
+    socket,
+    action: mode === "abort" ? "abort" : "close",
+    force: flags.force === true,
+    graceMs,
+    allowAbort: flags.allowAbort === true,
+  }));
+  const plan = planActions(candidates, { protection });
+  const dryRun = flags.yes !== true;
+  const closer = new Closer(new Map(namespaces.map((n) => [n.name, n])));
+  const escalations = new Escalations();
+  let outcomes: Outcome[];
+  try {
+    outcomes = [...carryOut(plan.act, { closer, escalations, dryRun }), ...plan.skipped];
+    await waitForEscalations(escalations, closer);
+  } finally {
+    closer.release();
+  }
+  const summary = summarize(outcomes);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ dryRun, summary, outcomes: outcomes.map(flatten) })}\n`);
+  } else {
+    if (!flags.quiet && outcomes.length > 0) printTable(outcomes, namespaces.length > 1);
+    process.stdout.write(
+      `${dryRun ? "dry run (add --yes to act): " : ""}${formatSummary(summary, dryRun)}\n`,
+    );
+  }
+  reportScanErrors(results);
+  if (summary.failed > 0) process.exitCode = 1;
+}
+
+function parseGrace(text: string): number {
+  try {
+    return parseDuration(text, "--grace");
+  } catch (err) {
+    throw usage((err as Error).message, "--grace");
+  }
+}
+
+function protectPort(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535)
+    throw usage(`--protect-port: "${text}" is not a port`, "--protect-port");
+  return n;
+}
+
+function flatten(o: Outcome): Record<string, unknown> {
+  const { socket, ...rest } = o;
+  return { ...socket, ...rest };
+}
+
+const addr = (a: string, p: number, family: 4 | 6) => (family === 6 ? `[${a}]:${p}` : `${a}:${p}`);
+
+function printTable(outcomes: Outcome[], showNetns: boolean): void {
+  const columns: Column<Outcome>[] = [
+    ...(showNetns ? [{ header: "NETNS", value: (o: Outcome) => o.socket.netns }] : []),
+    { header: "STATE", value: (o) => o.socket.state },
+    { header: "LOCAL", value: (o) => addr(o.socket.localAddress, o.socket.localPort, o.socket.family) },
+    { header: "PEER", value: (o) => addr(o.socket.remoteAddress, o.socket.remotePort, o.socket.family) },
+    {
+      header: "IDLE",
+      value: (o) => (o.socket.idleMs === null ? "-" : formatDuration(o.socket.idleMs)),
+      align: "right",
+    },
+    {
+      header: "PROCESS",
+      value: (o) => (o.socket.pid === null ? "-" : `${o.socket.command}/${o.socket.pid} fd=${o.socket.fd}`),
+    },
+    { header: "RESULT", value: (o) => resultText(o) },
+  ];
+  process.stdout.write(`${renderTable(outcomes, columns)}\n`);
+}
+
+function resultText(o: Outcome): string {
+  if (o.result === "would-act") return o.action === "abort" ? "would abort" : "would close";
+  if (o.result === "skipped") return `skipped: ${o.reason}${o.detail ? ` (${o.detail})` : ""}`;
+  if (o.result === "failed") return `failed: ${o.detail ?? "?"}`;
+  return o.fellBack ? `${o.result} (fallback: ${o.detail ?? ""})` : o.result;
+}

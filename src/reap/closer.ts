@@ -1,0 +1,228 @@
+// The one mechanism both `kill` and `run` use to act on a socket of another process:
+// graceful (shutdown through a pidfd_getfd duplicate), abort (SOCK_DESTROY by id and cookie) and
+// keepalive (setsockopt through the duplicate). Every duplicate is closed before the call returns:
+// a duplicate kept open would keep the socket alive.
+import { fstatSync } from "node:fs";
+import { IdlereapError, KernelError, SyscallError } from "../errors.js";
+import {
+  close,
+  IPPROTO_TCP,
+  pidfdGetfd,
+  pidfdOpen,
+  SHUT_RDWR,
+  SO_KEEPALIVE,
+  SOL_SOCKET,
+  setsockoptInt,
+  shutdown,
+  TCP_KEEPCNT,
+  TCP_KEEPIDLE,
+  TCP_KEEPINTVL,
+  TCP_USER_TIMEOUT,
+} from "../kernel/libc.js";
+import type { NetnsRef } from "../kernel/netns.js";
+import { DiagSocket } from "../kernel/sock-diag.js";
+import { sockIdOf, type TcpSocket } from "../model/tcp-socket.js";
+import type { Result, SkipReason } from "./outcome.js";
+
+export interface KeepaliveSettings {
+  /** Idle time before the first probe, ms (TCP_KEEPIDLE, whole seconds, at least 1). */
+  idleMs: number;
+  /** Time between probes, ms (TCP_KEEPINTVL). */
+  intervalMs: number;
+  /** Unanswered probes before the kernel drops the connection (TCP_KEEPCNT). */
+  count: number;
+  /** TCP_USER_TIMEOUT in ms; 0 leaves it as it is. */
+  userTimeoutMs: number;
+}
+
+export interface Done {
+  result: Result;
+  reason?: SkipReason;
+  detail?: string;
+  code?: string;
+  fellBack?: boolean;
+}
+
+const ESRCH = 3;
+const EBADF = 9;
+const EPERM = 1;
+const ENOENT = 2;
+const EOPNOTSUPP = 95;
+const ENOTCONN = 107;
+
+export class Closer {
+  private readonly diag = new Map<string, DiagSocket>();
+  private readonly pidfds = new Map<number, number>();
+  private readonly netns: ReadonlyMap<string, NetnsRef>;
+
+  /** `netns` maps each socket's `netns` name to the namespace to act in. */
+  constructor(netns: ReadonlyMap<string, NetnsRef>) {
+    this.netns = netns;
+  }
+
+  /** FIN to the peer, EOF to the owner; the caller escalates after the grace period. */
+  graceful(s: TcpSocket, allowAbort: boolean): Done {
+    const dup = this.duplicate(s);
+    if ("result" in dup) {
+      const fallback = dup.reason === "pidfd-refused" || dup.reason === "no-owner";
+      if (fallback && allowAbort) return { ...this.abort(s), fellBack: true, detail: dup.detail ?? "" };
+      return dup;
+    }
+    try {
+      shutdown(dup.fd, SHUT_RDWR);
+      return { result: "closed" };
+    } catch (err) {
+      if (err instanceof SyscallError && err.errno === ENOTCONN) {
+        return skip("gone", "the socket is no longer connected");
+      }
+      return fail(err);
+    } finally {
+      close(dup.fd);
+    }
+  }
+
+  /** SOCK_DESTROY: ECONNABORTED for the owner, RST for the peer; the cookie spares a reused 4-tuple. */
+  abort(s: TcpSocket): Done {
+    let diag: DiagSocket;
+    try {
+      diag = this.diagFor(s.netns);
+    } catch (err) {
+      if (err instanceof IdlereapError && err.code === "IDLEREAP_ERR_NETNS_NOT_FOUND") {
+        return skip("gone", err.message);
+      }
+      return fail(err);
+    }
+    try {
+      diag.destroy(sockIdOf(s));
+      return { result: "aborted" };
+    } catch (err) {
+      if (err instanceof KernelError && err.errno === ENOENT) {
+        return skip("gone", "the socket was closed (or its 4-tuple reused) since the scan");
+      }
+      if (err instanceof KernelError && err.errno === EOPNOTSUPP) {
+        return {
+          result: "failed",
+          code: "IDLEREAP_ERR_REAP_UNSUPPORTED",
+          detail: "the kernel cannot destroy sockets: it was built without CONFIG_INET_DIAG_DESTROY",
+        };
+      }
+      if (err instanceof KernelError && err.errno === EPERM) {
+        return {
+          result: "failed",
+          code: "IDLEREAP_ERR_PERMISSION",
+          detail: "SOCK_DESTROY needs CAP_NET_ADMIN",
+        };
+      }
+      return fail(err);
+    }
+  }
+
+  /** Turns keepalive on with the given timers through a short-lived duplicate of the owner's descriptor. */
+  keepalive(s: TcpSocket, k: KeepaliveSettings): Done {
+    const dup = this.duplicate(s);
+    if ("result" in dup) return dup;
+    try {
+      setsockoptInt(dup.fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+      setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPIDLE, Math.max(1, Math.round(k.idleMs / 1000)));
+      setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPINTVL, Math.max(1, Math.round(k.intervalMs / 1000)));
+      setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPCNT, Math.max(1, k.count));
+      if (k.userTimeoutMs > 0) setsockoptInt(dup.fd, IPPROTO_TCP, TCP_USER_TIMEOUT, k.userTimeoutMs);
+      return { result: "keepalive-set" };
+    } catch (err) {
+      return fail(err);
+    } finally {
+      close(dup.fd);
+    }
+  }
+
+  /**
+   * Of the given cookies in one namespace, those whose socket is still held by a process (a graceful
+   * close whose owner has not closed yet). Orphaned and TIME_WAIT sockets count as closed.
+   */
+  stillHeld(netns: string, cookies: ReadonlySet<string>): Set<string> {
+    const held = new Set<string>();
+    const diag = this.diagFor(netns);
+    const states = 0xfff & ~((1 << 6) | (1 << 10)); // all but time-wait and listen
+    for (const family of [4, 6] as const) {
+      diag.dump({ family, states, info: false }, (v) => {
+        if (v.inode === 0) return;
+        const cookie = v.cookie.toString();
+        if (cookies.has(cookie)) held.add(cookie);
+      });
+    }
+    return held;
+  }
+
+  /** Closes the netlink sockets and pidfds opened so far. */
+  release(): void {
+    for (const d of this.diag.values()) d.close();
+    this.diag.clear();
+    for (const fd of this.pidfds.values()) close(fd);
+    this.pidfds.clear();
+  }
+
+  private diagFor(name: string): DiagSocket {
+    let d = this.diag.get(name);
+    if (d) return d;
+    const ref = this.netns.get(name);
+    if (!ref) throw new IdlereapError("IDLEREAP_ERR_NETNS_NOT_FOUND", `network namespace ${name} is unknown`);
+    d = DiagSocket.open(ref);
+    this.diag.set(name, d);
+    return d;
+  }
+
+  /** A duplicate of the owner's descriptor, checked to still be the scanned socket. */
+  private duplicate(s: TcpSocket): { fd: number } | Done {
+    if (s.pid === null || s.fd === null) return skip("no-owner", "no process holds this socket");
+    let pidfd = this.pidfds.get(s.pid);
+    try {
+      if (pidfd === undefined) {
+        pidfd = pidfdOpen(s.pid);
+        this.pidfds.set(s.pid, pidfd);
+      }
+    } catch (err) {
+      if (err instanceof SyscallError && err.errno === ESRCH) return skip("gone", `process ${s.pid} exited`);
+      return fail(err);
+    }
+    let fd: number;
+    try {
+      fd = pidfdGetfd(pidfd, s.fd);
+    } catch (err) {
+      if (err instanceof SyscallError && err.errno === ESRCH) return skip("gone", `process ${s.pid} exited`);
+      if (err instanceof SyscallError && err.errno === EBADF) {
+        return skip("gone", `process ${s.pid} closed descriptor ${s.fd}`);
+      }
+      if (err instanceof SyscallError && err.errno === EPERM) {
+        return {
+          ...skip("pidfd-refused", `pidfd_getfd on ${s.command ?? "?"}/${s.pid} fd ${s.fd}: EPERM`),
+          code: "IDLEREAP_ERR_REAP_PIDFD",
+        };
+      }
+      return fail(err);
+    }
+    let inode: number;
+    try {
+      inode = fstatSync(fd).ino;
+    } catch (err) {
+      close(fd);
+      return fail(err);
+    }
+    if (inode !== s.inode) {
+      close(fd);
+      return {
+        ...skip("identity-changed", `fd ${s.fd} of ${s.pid} is now inode ${inode}, not ${s.inode}`),
+        code: "IDLEREAP_ERR_REAP_IDENTITY",
+      };
+    }
+    return { fd };
+  }
+}
+
+function skip(reason: SkipReason, detail: string): Done {
+  return { result: "skipped", reason, detail };
+}
+
+function fail(err: unknown): Done {
+  if (err instanceof IdlereapError) return { result: "failed", code: err.code, detail: err.message };
+  return { result: "failed", detail: err instanceof Error ? err.message : String(err) };
+}

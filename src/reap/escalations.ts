@@ -1,0 +1,87 @@
+// Graceful closes waiting out their grace period. When it ends, one dump per namespace tells which
+// sockets a process still holds; those are aborted ("escalated"), the rest closed on their own.
+import type { Closer } from "./closer.js";
+import type { Outcome } from "./outcome.js";
+
+interface Pending {
+  outcome: Outcome;
+  deadline: number;
+}
+
+export class Escalations {
+  private pending: Pending[] = [];
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  add(outcome: Outcome, graceMs: number, now = Date.now()): void {
+    if (graceMs > 0) this.pending.push({ outcome, deadline: now + graceMs });
+  }
+
+  /** The earliest deadline, or undefined when nothing waits. */
+  nextDeadline(): number | undefined {
+    let min: number | undefined;
+    for (const p of this.pending) if (min === undefined || p.deadline < min) min = p.deadline;
+    return min;
+  }
+
+  /** Forgets the entries whose owner has closed the socket already (so a caller can stop waiting early). */
+  dropReleased(closer: Closer): void {
+    const byNetns = new Map<string, Set<string>>();
+    for (const p of this.pending) {
+      const set = byNetns.get(p.outcome.socket.netns) ?? new Set<string>();
+      set.add(p.outcome.socket.cookie);
+      byNetns.set(p.outcome.socket.netns, set);
+    }
+    const held = new Map<string, Set<string>>();
+    for (const [netns, cookies] of byNetns) {
+      try {
+        held.set(netns, closer.stillHeld(netns, cookies));
+      } catch {
+        held.set(netns, new Set());
+      }
+    }
+    this.pending = this.pending.filter((p) => held.get(p.outcome.socket.netns)?.has(p.outcome.socket.cookie));
+  }
+
+  /**
+   * Checks every entry whose deadline has passed and aborts the sockets still held. Returns the
+   * outcomes that changed (result "escalated", or "failed" when the abort failed).
+   */
+  run(closer: Closer, now = Date.now()): Outcome[] {
+    const due = new Map<string, Pending[]>();
+    const waiting: Pending[] = [];
+    for (const p of this.pending) {
+      if (p.deadline > now) {
+        waiting.push(p);
+        continue;
+      }
+      const list = due.get(p.outcome.socket.netns) ?? [];
+      list.push(p);
+      due.set(p.outcome.socket.netns, list);
+    }
+    this.pending = waiting;
+    const changed: Outcome[] = [];
+    for (const [netns, list] of due) {
+      let held: Set<string>;
+      try {
+        held = closer.stillHeld(netns, new Set(list.map((p) => p.outcome.socket.cookie)));
+      } catch {
+        continue; // the namespace is gone, and its sockets with it
+      }
+      for (const { outcome } of list) {
+        if (!held.has(outcome.socket.cookie)) continue;
+        const done = closer.abort(outcome.socket);
+        if (done.result === "aborted") outcome.result = "escalated";
+        else if (done.result === "failed") {
+          outcome.result = "failed";
+          if (done.detail !== undefined) outcome.detail = `escalation: ${done.detail}`;
+          if (done.code !== undefined) outcome.code = done.code;
+        } else continue;
+        changed.push(outcome);
+      }
+    }
+    return changed;
+  }
+}

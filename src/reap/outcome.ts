@@ -1,0 +1,45 @@
+// What idlereap did (or would do) to one socket: the action asked for and how it ended.
+import type { TcpSocket } from "../model/tcp-socket.js";
+
+/** report: only log it · close: graceful (FIN, then abort after grace) · abort: RST · keepalive: retrofit. */
+export type ActionKind = "report" | "close" | "abort" | "keepalive";
+
+export const SKIP_REASONS = {
+  "queued-data": "unread or unsent data in the socket's queues (use force to close anyway)",
+  "protected-port": "the socket uses a protected port",
+  "protected-process": "the socket belongs to a protected process",
+  "own-socket": "the socket belongs to idlereap itself",
+  "identity-changed": "the descriptor no longer refers to the scanned socket",
+  gone: "the socket, its owner or its namespace went away before the action",
+  "no-owner": "no process holds the socket, so it cannot be closed gracefully or retuned",
+  "pidfd-refused":
+    "pidfd_getfd was refused (ptrace rules or seccomp) and falling back to abort is not allowed",
+  limit: "the per-scan action limit was reached",
+} as const;
+
+export type SkipReason = keyof typeof SKIP_REASONS;
+
+export type Result =
+  | "reported"
+  | "would-act"
+  | "closed"
+  | "escalated"
+  | "aborted"
+  | "keepalive-set"
+  | "skipped"
+  | "failed";
+
+export interface Outcome {
+  socket: TcpSocket;
+  action: ActionKind;
+  /** The policy rule that chose the action (absent for `idlereap kill`). */
+  rule?: string;
+  result: Result;
+  reason?: SkipReason;
+  /** Human-readable detail for skips and failures (errno names, what the kernel said). */
+  detail?: string;
+  /** Error code for failures (IDLEREAP_ERR_...). */
+  code?: string;
+  /** True when a graceful close fell back to abort (pidfd refused or no owner, abort allowed). */
+  fellBack?: boolean;
+}

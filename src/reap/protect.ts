@@ -1,0 +1,67 @@
+// Sockets idlereap never touches whatever the filter says: protected ports (22 by default),
+// protected processes (command globs) and idlereap's own sockets.
+import { readdirSync, readlinkSync } from "node:fs";
+import type { TcpSocket } from "../model/tcp-socket.js";
+import { matchCommand } from "../policy/socket-filter.js";
+import type { SkipReason } from "./outcome.js";
+
+export interface ProtectSpec {
+  /** Local or remote ports never closed. Default [22]; [] protects none. */
+  readonly ports?: readonly number[];
+  /** Owner command names (globs with *) never closed. Default none. */
+  readonly processes?: readonly string[];
+}
+
+export const DEFAULT_PROTECT = Object.freeze({ ports: Object.freeze([22]), processes: Object.freeze([]) });
+
+export class Protection {
+  readonly ports: ReadonlySet<number>;
+  readonly processes: readonly string[];
+  private readonly ownPid: number;
+  private ownInodes = new Set<number>();
+
+  constructor(spec: ProtectSpec = {}, ownPid = process.pid) {
+    this.ports = new Set(spec.ports ?? DEFAULT_PROTECT.ports);
+    this.processes = spec.processes ?? DEFAULT_PROTECT.processes;
+    this.ownPid = ownPid;
+    this.refreshOwn();
+  }
+
+  /** Whether the owner lookup is needed to apply the protection. */
+  get needsOwners(): boolean {
+    return this.processes.length > 0;
+  }
+
+  /** Re-reads our own socket inodes (call before each scan: the metrics server opens new ones). */
+  refreshOwn(): void {
+    this.ownInodes = ownSocketInodes();
+  }
+
+  /** Why the socket must be left alone, or undefined. */
+  reasonFor(s: TcpSocket): SkipReason | undefined {
+    if (s.pid === this.ownPid || (s.inode !== 0 && this.ownInodes.has(s.inode))) return "own-socket";
+    if (this.ports.has(s.localPort) || this.ports.has(s.remotePort)) return "protected-port";
+    if (this.processes.length > 0 && s.command !== null) {
+      const command = s.command;
+      if (this.processes.some((p) => matchCommand(p, command))) return "protected-process";
+    }
+    return undefined;
+  }
+}
+
+function ownSocketInodes(): Set<number> {
+  const out = new Set<number>();
+  let fds: string[];
+  try {
+    fds = readdirSync("/proc/self/fd");
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) out.add(Number(m[1]));
+    } catch {}
+  }
+  return out;
+}

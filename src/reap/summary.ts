@@ -1,0 +1,69 @@
+// The end-of-run tally `idlereap kill` prints and the daemon logs per scan.
+import type { Outcome, SkipReason } from "./outcome.js";
+
+export interface Summary {
+  matched: number;
+  /** Dry run: would be closed, aborted or retuned. */
+  wouldAct: number;
+  reported: number;
+  closedGracefully: number;
+  escalated: number;
+  aborted: number;
+  keepaliveSet: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  failed: number;
+}
+
+export function summarize(outcomes: readonly Outcome[]): Summary {
+  const s: Summary = {
+    matched: outcomes.length,
+    wouldAct: 0,
+    reported: 0,
+    closedGracefully: 0,
+    escalated: 0,
+    aborted: 0,
+    keepaliveSet: 0,
+    skipped: {},
+    failed: 0,
+  };
+  for (const o of outcomes) {
+    switch (o.result) {
+      case "would-act":
+        s.wouldAct++;
+        break;
+      case "reported":
+        s.reported++;
+        break;
+      case "closed":
+        s.closedGracefully++;
+        break;
+      case "escalated":
+        s.escalated++;
+        break;
+      case "aborted":
+        s.aborted++;
+        break;
+      case "keepalive-set":
+        s.keepaliveSet++;
+        break;
+      case "skipped":
+        if (o.reason) s.skipped[o.reason] = (s.skipped[o.reason] ?? 0) + 1;
+        break;
+      case "failed":
+        s.failed++;
+        break;
+    }
+  }
+  return s;
+}
+
+export function formatSummary(s: Summary, dryRun: boolean): string {
+  const skipped = Object.entries(s.skipped);
+  const skippedTotal = skipped.reduce((n, [, v]) => n + (v ?? 0), 0);
+  const reasons = skipped.length ? ` (${skipped.map(([k, v]) => `${k}: ${v}`).join(", ")})` : "";
+  const head = dryRun
+    ? `matched ${s.matched}, would act on ${s.wouldAct}`
+    : `matched ${s.matched}, closed gracefully ${s.closedGracefully}, escalated ${s.escalated}, aborted ${s.aborted}`;
+  const retuned = s.keepaliveSet ? `, keepalive set ${s.keepaliveSet}` : "";
+  return `${head}${retuned}, skipped ${skippedTotal}${reasons}, failed ${s.failed}`;
+}
