@@ -185,13 +185,27 @@ export function resolveOptions(input: unknown): ResolvedGuardOptions {
   }
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = deepest(parsed.error.issues[0]);
     const key = issue?.path.map(String).join(".") || "options";
     const message =
       issue?.code === "unrecognized_keys" ? "is not a known option" : (issue?.message ?? "is not valid");
     throw optionError(issue?.code === "unrecognized_keys" ? prefixed(key, issue.keys[0]) : key, message);
   }
   return finish(parsed.data);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** A union (`false` or an object) reports its own issue: take the deepest one from its branches. */
+function deepest(issue: Issue | undefined): Issue | undefined {
+  if (issue?.code !== "invalid_union") return issue;
+  let best: Issue | undefined;
+  for (const branch of issue.errors) {
+    const inner = deepest(branch[0]);
+    if (inner && (!best || inner.path.length > best.path.length)) best = inner;
+  }
+  if (!best || best.path.length === 0) return issue;
+  return { ...best, path: [...issue.path, ...best.path] };
 }
 
 function prefixed(path: string, key: string | undefined): string {
@@ -225,5 +239,6 @@ function finish(o: z.output<typeof schema>): ResolvedGuardOptions {
 }
 
 export function optionError(key: string, message: string): InputError {
-  return new InputError("IDLEREAP_ERR_GUARD_OPTION", `guard(): option ${key}: ${message}`, key);
+  const text = message.charAt(0).toLowerCase() + message.slice(1);
+  return new InputError("IDLEREAP_ERR_GUARD_OPTION", `guard(): option ${key}: ${text}`, key);
 }
