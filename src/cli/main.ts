@@ -1,6 +1,6 @@
 // The `idlereap` command line: one file per command under ./commands, registered here.
 import { Command, CommanderError } from "commander";
-import { IdlereapError } from "../errors.js";
+import { ConfigError, IdlereapError, InputError } from "../errors.js";
 import { commands } from "./commands/index.js";
 
 export function buildProgram(): Command {
@@ -39,7 +39,8 @@ export function reportError(err: unknown): number {
   }
   if (err instanceof IdlereapError) {
     process.stderr.write(`idlereap: ${err.message} [${err.code}]\n`);
-    return err.code === "IDLEREAP_ERR_CLI_USAGE" || err.code === "IDLEREAP_ERR_CONFIG_INVALID" ? 2 : 1;
+    // Bad input (a flag, a value, a config) is the user's to fix: exit 2, as for a usage error.
+    return err instanceof InputError || err instanceof ConfigError ? 2 : 1;
   }
   process.stderr.write(`idlereap: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;

@@ -1,6 +1,7 @@
 // The health report behind `idlereap status`: per namespace, sockets by state, idle times, leaks,
 // dead peers, keepalive coverage and pressure, plus findings that say what to do.
 import { hostname, release } from "node:os";
+import { IdlereapError } from "../errors.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import type { TcpSocket } from "../model/tcp-socket.js";
 import { compileFilter } from "../policy/socket-filter.js";
@@ -59,7 +60,7 @@ export interface StatusReport {
   host: { hostname: string; kernel: string };
   namespaces: NetnsStatus[];
   findings: Finding[];
-  errors: { netns: string; message: string }[];
+  errors: { netns: string; code: string | undefined; message: string }[];
 }
 
 export function buildStatus(namespaces: readonly NetnsRef[], options: StatusOptions = {}): StatusReport {
@@ -77,7 +78,8 @@ export function buildStatus(namespaces: readonly NetnsRef[], options: StatusOpti
       out.namespaces.push(st);
       out.findings.push(...st.findings);
     } catch (err) {
-      out.errors.push({ netns: ns.name, message: err instanceof Error ? err.message : String(err) });
+      const code = err instanceof IdlereapError ? err.code : undefined;
+      out.errors.push({ netns: ns.name, code, message: err instanceof Error ? err.message : String(err) });
     }
   }
   return out;

@@ -66,7 +66,7 @@ function runLs(flags: LsFlags): void {
   } else {
     printTable(shown, namespaces.length > 1 || flags.netns !== undefined);
   }
-  reportScanErrors(results);
+  reportScanErrors(results, flags.netns?.includes("all"));
 }
 
 const addr = (a: string, p: number, family: 4 | 6) => (family === 6 ? `[${a}]:${p}` : `${a}:${p}`);

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { findingsFor } from "../../src/report/findings.js";
+import { parseSockstat } from "../../src/report/pressure.js";
+import type { NetnsStatus } from "../../src/report/status.js";
+
+function status(over: Partial<NetnsStatus> = {}): NetnsStatus {
+  return {
+    netns: "edge",
+    scanMs: 1,
+    sockets: { total: 0, byState: {} },
+    established: {
+      total: 0,
+      idleHistogram: [
+        { le: "1h", count: 0 },
+        { le: "6h", count: 0 },
+      ],
+      longestIdle: [],
+    },
+    closeWait: { total: 0, byProcess: [] },
+    finWait2: { total: 0, heldByProcess: [] },
+    deadPeers: { total: 0, sockets: [] },
+    keepalive: {
+      established: 0,
+      armed: 0,
+      coverage: 1,
+      processesWithout: [],
+      settings: { time: 60, intvl: 10, probes: 3 },
+      worstCaseDetectionSeconds: 90,
+    },
+    pressure: [],
+    processes: [],
+    findings: [],
+    ...over,
+  };
+}
+
+test("a healthy namespace has no findings", () => {
+  assert.deepEqual(findingsFor(status()), []);
+});
+
+test("findings carry severity, a reason and a command, most severe first", () => {
+  const f = findingsFor(
+    status({
+      closeWait: { total: 40, byProcess: [{ pid: 42, command: "api", count: 40, maxIdleMs: 3_600_000 }] },
+      deadPeers: { total: 2, sockets: [] },
+      established: {
+        total: 5,
+        idleHistogram: [
+          { le: "1h", count: 1 },
+          { le: "6h", count: 4 },
+        ],
+        longestIdle: [],
+      },
+      pressure: [
+        {
+          resource: "ports",
+          used: 27_000,
+          limit: 28_232,
+          ratio: 27_000 / 28_232,
+          detail: "to 10.0.0.5 port 5432",
+        },
+      ],
+      processes: [{ pid: 42, command: "api", fds: 900, limit: 1024, ratio: 900 / 1024 }],
+      keepalive: {
+        established: 200,
+        armed: 10,
+        coverage: 0.05,
+        processesWithout: [{ pid: 7, command: "legacy", count: 190, maxIdleMs: 0 }],
+        settings: { time: 7200, intvl: 75, probes: 9 },
+        worstCaseDetectionSeconds: 7875,
+      },
+    }),
+  );
+  const ids = f.map((x) => x.id);
+  assert.equal(f[0]?.severity, "critical");
+  assert.equal(f[0]?.id, "pressure-ports");
+  assert.match(f[0]?.message ?? "", /27000 of 28232 in use \(96%\), to 10.0.0.5 port 5432/);
+  for (const id of [
+    "close-wait-leak",
+    "dead-peer",
+    "long-idle",
+    "process-descriptors",
+    "keepalive-missing",
+    "keepalive-slow",
+  ]) {
+    assert.ok(ids.includes(id), id);
+  }
+  const leak = f.find((x) => x.id === "close-wait-leak");
+  assert.equal(leak?.command, "idlereap kill --netns edge --state close-wait --pid 42 --idle-over 1m");
+  assert.match(leak?.message ?? "", /api\/42 holds 40 CLOSE_WAIT socket\(s\), oldest idle 1h/);
+  const slow = f.find((x) => x.id === "keepalive-slow");
+  assert.match(slow?.message ?? "", /7200 \+ 75 × 9 = 7875 s \(2h11m\)/);
+  for (const x of f) assert.ok(x.command.startsWith("idlereap "), x.command);
+});
+
+test("a fresh CLOSE_WAIT is not a leak yet", () => {
+  const f = findingsFor(
+    status({ closeWait: { total: 1, byProcess: [{ pid: 1, command: "x", count: 1, maxIdleMs: 500 }] } }),
+  );
+  assert.deepEqual(f, []);
+});
+
+test("sockstat's TCP line parses; anything else is unknown", () => {
+  const text = "sockets: used 120\nTCP: inuse 5 orphan 1 tw 7 alloc 9 mem 2\nUDP: inuse 0 mem 0\n";
+  assert.deepEqual(parseSockstat(text), { inuse: 5, orphan: 1, tw: 7 });
+  assert.equal(parseSockstat("UDP: inuse 0\n"), undefined);
+  assert.equal(parseSockstat("TCP: inuse x\n"), undefined);
+});
