@@ -1,7 +1,7 @@
 // The socket-selection flags shared by `ls`, `kill` and `status`, and their translation to a filter.
 import type { Command } from "commander";
 import { InputError } from "../errors.js";
-import { type SocketFilterSpec, parsePort } from "../policy/socket-filter.js";
+import { parsePort, type SocketFilterSpec } from "../policy/socket-filter.js";
 import { parseDuration } from "../util/duration.js";
 
 export interface FilterFlags {
@@ -21,11 +21,18 @@ export interface FilterFlags {
 
 const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
-  ...value.split(",").map((v) => v.trim()).filter(Boolean),
+  ...value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean),
 ];
 
 export function addNetnsOption(cmd: Command): Command {
-  return cmd.option("--netns <name|path|all>", "network namespace: host (default), a name, a path, or all", collect);
+  return cmd.option(
+    "--netns <name|path|all>",
+    "network namespace: host (default), a name, a path, or all",
+    collect,
+  );
 }
 
 export function addFilterOptions(cmd: Command): Command {
@@ -85,6 +92,7 @@ function parsePid(text: string): number {
 
 export function parseLimit(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw usage(`--limit: "${text}" is not a positive count`, "--limit");
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw usage(`--limit: "${text}" is not a positive count`, "--limit");
   return Number(text);
 }

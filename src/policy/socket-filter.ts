@@ -4,8 +4,8 @@
 // (or one that rejects it) still gets the exact answer.
 import { InputError } from "../errors.js";
 import { type Cidr, cidrContains, parseCidr } from "../kernel/address.js";
-import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import { type Clauses, compileBytecode } from "../kernel/inet-diag-bytecode.js";
+import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { SocketOwner } from "../model/tcp-socket.js";
 import { DEFAULT_STATES, parseStates } from "./states.js";
 
@@ -36,7 +36,12 @@ export interface SocketFilter {
 
 export function parsePort(value: string | number, key: string): number {
   const n = typeof value === "number" ? value : Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535 || (typeof value === "string" && !/^\d+$/.test(value.trim()))) {
+  if (
+    !Number.isInteger(n) ||
+    n < 0 ||
+    n > 65535 ||
+    (typeof value === "string" && !/^\d+$/.test(value.trim()))
+  ) {
     throw new InputError("IDLEREAP_ERR_FILTER_INVALID", `${key}: "${value}" is not a port (0-65535)`, key);
   }
   return n;
@@ -50,7 +55,13 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
   const src = (spec.src ?? []).map(parseCidr);
   const dst = (spec.dst ?? []).map(parseCidr);
   const clauses: Clauses = [];
-  if (ports.length) clauses.push(ports.flatMap((port) => [{ kind: "sport" as const, port }, { kind: "dport" as const, port }]));
+  if (ports.length)
+    clauses.push(
+      ports.flatMap((port) => [
+        { kind: "sport" as const, port },
+        { kind: "dport" as const, port },
+      ]),
+    );
   if (sports.length) clauses.push(sports.map((port) => ({ kind: "sport" as const, port })));
   if (dports.length) clauses.push(dports.map((port) => ({ kind: "dport" as const, port })));
   if (src.length) clauses.push(src.map((cidr) => ({ kind: "src" as const, cidr })));

@@ -15,14 +15,17 @@ const GROUPS: Record<string, number> = {
   bucket: bit("syn-recv") | bit("time-wait"),
 };
 
-const ALIASES: Record<string, TcpState> = { estab: "established", "close_wait": "close-wait" };
+const ALIASES: Record<string, TcpState> = { estab: "established", close_wait: "close-wait" };
 
 export const DEFAULT_STATES = GROUPS.connected as number;
 
 /** Parses "established,close-wait" (also ss spellings like estab, and groups all / connected). */
 export function parseStates(list: string | readonly string[], key = "state"): number {
-  const items = (typeof list === "string" ? list.split(",") : list).map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (items.length === 0) throw new InputError("IDLEREAP_ERR_FILTER_INVALID", `${key}: empty state list`, key);
+  const items = (typeof list === "string" ? list.split(",") : list)
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (items.length === 0)
+    throw new InputError("IDLEREAP_ERR_FILTER_INVALID", `${key}: empty state list`, key);
   let mask = 0;
   for (const raw of items) {
     const name = ALIASES[raw] ?? raw.replace(/_/g, "-");

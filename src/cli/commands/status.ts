@@ -46,9 +46,11 @@ function runStatus(flags: StatusFlags): void {
   }
   const report = buildStatus(selectNamespaces(flags.netns), { deadPeerMs, owners: flags.process !== false });
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
-  for (const e of report.errors)
-    process.stderr.write(`idlereap: netns ${e.netns} not scanned: ${e.message}\n`);
-  if (report.errors.length > 0) process.exitCode = 1;
+  // With --netns all, a namespace that vanished between listing and scanning is a race, not an error.
+  const discovered = flags.netns?.includes("all") ?? false;
+  const errors = report.errors.filter((e) => !(discovered && e.code === "IDLEREAP_ERR_NETNS_NOT_FOUND"));
+  for (const e of errors) process.stderr.write(`idlereap: netns ${e.netns} not scanned: ${e.message}\n`);
+  if (errors.length > 0) process.exitCode = 1;
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) process.exitCode = 1;
 }
 
