@@ -29,16 +29,22 @@ function addOtherTable(ns: TestNetns): string {
   return ns.exec("nft", ["list", "table", "inet", "other"]);
 }
 
-function flows(ns: TestNetns, port: number) {
-  const out = execFileSync(
-    "ip",
-    ["netns", "exec", ns.name, "conntrack", "-L", "-p", "tcp", "--dport", String(port)],
-    {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    },
-  );
-  return parseConntrackList(out);
+function flows(ns: TestNetns, port: number, family: "ipv4" | "ipv6" = "ipv4") {
+  const args = [
+    "netns",
+    "exec",
+    ns.name,
+    "conntrack",
+    "-L",
+    "-f",
+    family,
+    "-p",
+    "tcp",
+    "--dport",
+    String(port),
+  ];
+  const out = execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  return parseConntrackList(out, family);
 }
 
 test("apply sets the asked timeout on existing and new flows; status; remove leaves other tables", async (t) => {
@@ -75,9 +81,9 @@ test("apply sets the asked timeout on existing and new flows; status; remove lea
     assert.match(ruleset, /tcp dport 8081 ct timeout set "port-8081-v6"/);
     assert.equal(ns.exec("nft", ["list", "table", "inet", "other"]), other, "the other table is untouched");
 
-    // A flow created after apply carries the policy from its first packet.
-    await ns.spawnFixture(fixture, [JSON.stringify({ port: 8081, idle: 1 })]);
-    const fresh = flows(ns, 8081).filter((f) => f.state === "ESTABLISHED");
+    // A flow created after apply carries the policy from its first packet (here over IPv6).
+    await ns.spawnFixture(fixture, [JSON.stringify({ port: 8081, host: "::1", idle: 1 })]);
+    const fresh = flows(ns, 8081, "ipv6").filter((f) => f.state === "ESTABLISHED");
     assert.equal(fresh.length, 1);
     assert.ok((fresh[0]?.timeout ?? 0) <= 45 && (fresh[0]?.timeout ?? 0) > 40, JSON.stringify(fresh));
 

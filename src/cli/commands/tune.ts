@@ -47,7 +47,12 @@ function auditCommand(): Command {
     .action((o: { netns?: string; profile: string; json?: boolean }) => {
       const profile = loadProfile(o.profile);
       const report = audit({ procSys: new ProcSys(roots().procSys, resolveNetns(o.netns)), profile });
-      out(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report));
+      // Absent keys stay in the JSON as null rather than vanishing.
+      out(
+        o.json
+          ? `${JSON.stringify(report, (_k, v) => (v === undefined ? null : v), 2)}\n`
+          : formatAudit(report),
+      );
     });
 }
 
