@@ -231,8 +231,14 @@ function socketOnClose(this: Socket): void {
 function stateName(g: Guard, s: ConnState, now: number): ConnectionState {
   if (s.flags & (F_CLOSING | F_RETIRING)) return "closing";
   if (s.halfAt > 0) return "half-closed";
-  if (isBusy(s) || now - s.activeAt <= 2 * g.checkEvery) return "active";
+  if (isBusy(s) || now - s.activeAt <= activeWindow(g)) return "active";
   return "idle";
+}
+
+/** Activity this recent makes a connection count as active in stats: up to 1s, less for short timeouts. */
+function activeWindow(g: Guard): number {
+  const half = g.opts.idleTimeout > 0 ? g.opts.idleTimeout / 2 : 1000;
+  return Math.min(1000, Math.max(2 * g.checkEvery, half));
 }
 
 /** maxAge × (1 ± jitter), spread uniformly so that connections made together do not end together. */
