@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { OwnerWalkPool } from "../../src/proc/owner-walk-pool.js";
+import { encodeReply, mergeReply } from "../../src/proc/owner-walk-wire.js";
+import { findSocketOwners, type SocketOwnerMap } from "../../src/proc/socket-owners.js";
+
+const root = mkdtempSync(join(tmpdir(), "idlereap-pool-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+function fakeProcess(pid: number, fds: Record<number, string>): void {
+  mkdirSync(join(root, String(pid), "fd"), { recursive: true });
+  for (const [fd, target] of Object.entries(fds)) symlinkSync(target, join(root, String(pid), "fd", fd));
+}
+fakeProcess(10, { 0: "/dev/null", 3: "socket:[1]", 4: "socket:[2]" });
+fakeProcess(11, { 3: "socket:[1]", 5: "socket:[3]" });
+fakeProcess(12, { 7: "socket:[4]", 8: "socket:[5]", 9: "socket:[6]" });
+fakeProcess(13, { 4: "socket:[1]" });
+
+function emptyMap(): SocketOwnerMap {
+  const stats = { walked: 0, otherNetns: 0, unreadable: 0, links: 0, complete: false, elapsedMs: 0 };
+  return { owners: new Map(), processes: new Map(), stats };
+}
+
+test("merging worker replies keeps the lowest pid and adds up holders", () => {
+  const a = findSocketOwners({ procRoot: root, pids: [11, 12] });
+  const b = findSocketOwners({ procRoot: root, pids: [10, 13] });
+  const merged = emptyMap();
+  mergeReply(merged, encodeReply(1, a));
+  mergeReply(merged, encodeReply(2, b));
+  assert.deepEqual(merged.owners.get(1), { pid: 10, fd: 3, holders: 3 });
+  assert.deepEqual(merged.owners.get(5), { pid: 12, fd: 8, holders: 1 });
+  assert.equal(merged.owners.size, 6);
+  assert.equal(merged.stats.walked, 4);
+  assert.equal(merged.processes.get(12)?.fds, 3);
+});
+
+test("the pool finds what the single-threaded walk finds", async () => {
+  const pool = new OwnerWalkPool({ threads: 2 });
+  try {
+    const serial = findSocketOwners({ procRoot: root });
+    const parallel = await pool.find({ procRoot: root });
+    assert.deepEqual(new Map([...parallel.owners].sort()), new Map([...serial.owners].sort()));
+    assert.equal(parallel.processes.size, serial.processes.size);
+    const some = await pool.find({ procRoot: root, wanted: new Set([2, 6]) });
+    assert.deepEqual([...some.owners.keys()].sort(), [2, 6]);
+    assert.ok(some.stats.complete);
+    assert.equal(some.processes.get(12)?.sockets, 1);
+  } finally {
+    await pool.close();
+  }
+});
