@@ -16,6 +16,8 @@ export interface PlanEntry {
   readonly target: string;
   readonly reason: string;
   readonly change: boolean;
+  /** A capacity limit already above the profile's floor, left as it is. */
+  readonly keptHigher: boolean;
 }
 
 export interface TunePlan {
@@ -39,14 +41,16 @@ export function planTune(profile: Profile, procSys: ProcSys): TunePlan {
       (sysctlSpec(s.key)?.optional ? skipped : missing).push(s.key);
       continue;
     }
-    const scope = sysctlSpec(s.key)?.scope ?? "netns";
+    const spec = sysctlSpec(s.key);
+    const keptHigher = spec?.floor === true && Number(current) > Number(s.value);
     entries.push({
       key: s.key,
-      scope,
+      scope: spec?.scope ?? "netns",
       current,
       target: s.value,
       reason: s.reason,
-      change: current !== s.value,
+      change: current !== s.value && !keptHigher,
+      keptHigher,
     });
   }
   if (missing.length > 0) {
@@ -66,7 +70,11 @@ export function formatPlan(plan: TunePlan): string {
   const w = Math.max(0, ...plan.entries.map((e) => e.key.length));
   for (const e of plan.entries) {
     const mark = e.change ? "~" : "=";
-    const what = e.change ? `${e.current} → ${e.target}` : `${e.current} (unchanged)`;
+    const what = e.change
+      ? `${e.current} → ${e.target}`
+      : e.keptHigher
+        ? `${e.current} (kept: already above ${e.target})`
+        : `${e.current} (unchanged)`;
     out.push(`${mark} ${e.key.padEnd(w)}  ${what}  [${e.scope}]`);
   }
   for (const k of plan.skipped) out.push(`- ${k}  skipped: not on this kernel (module not loaded?)`);
@@ -132,7 +140,11 @@ export function applyTune(opts: ApplyOptions): ApplyResult {
     if (persistFile) {
       writeFileAtomic(
         persistFile,
-        renderSysctlConf(profile, new Set(plan.entries.map((e) => e.key)), created),
+        renderSysctlConf(
+          profile,
+          new Map(plan.entries.map((e) => [e.key, e.keptHigher ? e.current : e.target])),
+          created,
+        ),
       );
     }
   } catch (err) {

@@ -1,7 +1,7 @@
 // Resolves --netns (host, a name under /run/netns, or a path like /proc/PID/ns/net) and runs a
 // synchronous function with the calling thread inside that namespace. /proc/sys/net reflects the
 // namespace of the reading thread, so synchronous fs calls inside `inNetns` see the target's values.
-import { closeSync, existsSync, openSync, statSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 import { IdlereapError, InputError } from "../errors.js";
 import { CLONE_NEWNET, setns } from "../kernel/libc.js";
 
@@ -16,24 +16,47 @@ export interface NetnsTarget {
 
 export function resolveNetns(spec: string | undefined): NetnsTarget {
   if (spec === undefined || spec === "" || spec === "host") {
-    return { label: "host", path: undefined, isHost: sameNs("/proc/thread-self/ns/net", "/proc/1/ns/net") };
+    return { label: "host", path: undefined, isHost: isHostNs(SELF) };
   }
   const path = spec.includes("/") ? spec : `/run/netns/${spec}`;
-  if (!/^[\w.@/-]+$/.test(spec) || !existsSync(path)) {
-    throw new InputError("IDLEREAP_ERR_NETNS_NOT_FOUND", `--netns: no network namespace at ${path}`, "netns");
+  if (!/^[\w.@/-]+$/.test(spec)) {
+    throw new InputError(
+      "IDLEREAP_ERR_NETNS_NOT_FOUND",
+      `--netns: ${JSON.stringify(spec)} is not a namespace name or path`,
+      "netns",
+    );
   }
-  return { label: spec, path, isHost: sameNs(path, "/proc/1/ns/net") };
+  try {
+    statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new InputError(
+        "IDLEREAP_ERR_NETNS_NOT_FOUND",
+        `--netns: no network namespace at ${path}`,
+        "netns",
+      );
+    }
+    throw new IdlereapError("IDLEREAP_ERR_NETNS_ENTER", `--netns: cannot access ${path}: ${code}`);
+  }
+  return { label: spec, path, isHost: isHostNs(path) };
 }
 
-function sameNs(a: string, b: string): boolean {
+const SELF = "/proc/thread-self/ns/net";
+
+function nsId(path: string): string | undefined {
   try {
-    const sa = statSync(a);
-    const sb = statSync(b);
-    return sa.ino === sb.ino && sa.dev === sb.dev;
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
   } catch {
-    // Without access to PID 1's namespace we cannot tell; assume the current one is the host.
-    return a === "/proc/thread-self/ns/net";
+    return undefined;
   }
+}
+
+/** The host's namespace is PID 1's; when that is hidden from us, the one idlereap runs in stands for it. */
+function isHostNs(path: string): boolean {
+  const host = nsId("/proc/1/ns/net") ?? nsId(SELF);
+  return host !== undefined && nsId(path) === host;
 }
 
 /** Runs `fn` synchronously with the main thread in the namespace at `path` (or where it is). */

@@ -4,15 +4,23 @@ import type { Profile } from "./profile.js";
 
 export const DEFAULT_PERSIST_FILE = "/etc/sysctl.d/90-idlereap.conf";
 
-export function renderSysctlConf(profile: Profile, keys: ReadonlySet<string>, created: string): string {
+/** `values` holds the value to persist per key (a capacity limit already above its floor keeps its own). */
+export function renderSysctlConf(
+  profile: Profile,
+  values: ReadonlyMap<string, string>,
+  created: string,
+): string {
   const lines = [
     `# Written by idlereap tune apply --profile ${profile.name} at ${created}.`,
     `# ${profile.description}`,
     "# Undo with: idlereap tune rollback",
   ];
   for (const s of profile.settings) {
-    if (!keys.has(s.key)) continue;
-    lines.push("", `# ${oneLine(s.reason)}`, `# source: ${oneLine(s.source)}`, `${s.key} = ${s.value}`);
+    const value = values.get(s.key);
+    if (value === undefined) continue;
+    lines.push("", `# ${oneLine(s.reason)}`, `# source: ${oneLine(s.source)}`);
+    if (value !== s.value) lines.push(`# kept at ${value}, above the profile's ${s.value}`);
+    lines.push(`${s.key} = ${value}`);
   }
   return `${lines.join("\n")}\n`;
 }

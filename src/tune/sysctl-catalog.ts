@@ -13,6 +13,8 @@ export interface SysctlSpec {
   readonly max: number;
   /** Absent on some kernels or until a module loads (nf_conntrack, tcp_tw_reuse_delay on < 6.14). */
   readonly optional?: boolean;
+  /** A capacity limit: a profile value is a floor, so applying raises it and never lowers it. */
+  readonly floor?: boolean;
 }
 
 const INT_MAX = 2_147_483_647;
@@ -51,18 +53,18 @@ export const SYSCTLS: readonly SysctlSpec[] = Object.freeze([
   spec("net.ipv4.tcp_fin_timeout", "netns", SECS),
   spec("net.ipv4.tcp_tw_reuse", "netns", { min: 0, max: 2 }),
   spec("net.ipv4.tcp_tw_reuse_delay", "netns", { min: 1, max: 60_000 }, { optional: true }),
-  spec("net.ipv4.tcp_max_tw_buckets", "netns", INT),
+  spec("net.ipv4.tcp_max_tw_buckets", "netns", INT, { floor: true }),
   { key: "net.ipv4.ip_local_port_range", scope: "netns", kind: "range", min: 1, max: 65_535 },
   spec("net.ipv4.tcp_retries2", "netns", U8),
   spec("net.ipv4.tcp_orphan_retries", "netns", U8),
-  spec("net.ipv4.tcp_max_orphans", "global", INT),
+  spec("net.ipv4.tcp_max_orphans", "global", INT, { floor: true }),
   spec("net.ipv4.tcp_syncookies", "netns", { min: 0, max: 2 }),
-  spec("net.ipv4.tcp_max_syn_backlog", "netns", INT),
-  spec("net.core.somaxconn", "netns", INT),
-  spec("fs.file-max", "global", { min: 0, max: Number.MAX_SAFE_INTEGER }),
-  spec("fs.nr_open", "global", { min: 64, max: 2_147_483_584 }),
+  spec("net.ipv4.tcp_max_syn_backlog", "netns", INT, { floor: true }),
+  spec("net.core.somaxconn", "netns", INT, { floor: true }),
+  spec("fs.file-max", "global", { min: 0, max: Number.MAX_SAFE_INTEGER }, { floor: true }),
+  spec("fs.nr_open", "global", { min: 64, max: 2_147_483_584 }, { floor: true }),
   // Read-only inside any namespace but the host's since Linux 5.15: one table for the host.
-  spec("net.netfilter.nf_conntrack_max", "global", INT, { optional: true }),
+  spec("net.netfilter.nf_conntrack_max", "global", INT, { optional: true, floor: true }),
   ...CT_TCP_STATES.map((s) =>
     spec(`net.netfilter.nf_conntrack_tcp_timeout_${s}`, "netns", SECS, { optional: true }),
   ),

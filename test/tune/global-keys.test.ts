@@ -15,7 +15,7 @@ import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 
 const TREE: Record<string, string> = {
-  "fs.file-max": "9223372036854775807",
+  "fs.file-max": "1000000",
   "fs.nr_open": "1048576",
   "net.core.somaxconn": "4096",
   "net.ipv4.tcp_max_syn_backlog": "1024",
@@ -71,15 +71,30 @@ test("global keys from inside a namespace are refused unless allowed; nothing ch
   assert.equal(fake.read("net.ipv4.ip_local_port_range"), "10000 65535");
   rollbackTune({ stateDir: fake.state });
   assert.equal(fake.read("fs.nr_open"), "1048576");
-  assert.equal(fake.read("fs.file-max"), "9223372036854775807");
+  assert.equal(fake.read("fs.file-max"), "1000000");
   assert.equal(fake.read("net.ipv4.ip_local_port_range"), "32768 60999");
 });
 
-test("on the host's namespace global keys need no extra flag", (t) => {
+test("on the host's namespace global keys need no extra flag; limits already higher are kept", (t) => {
   const fake = fakeRoot(t);
+  writeFileSync(join(fake.root, "net", "ipv4", "tcp_max_tw_buckets"), "5000000\n");
   const procSys = new ProcSys(fake.root, HOST);
-  applyTune({ procSys, profile: loadProfile("high-concurrency"), stateDir: fake.state });
+  const persistFile = join(fake.state, "90-idlereap.conf");
+  const res = applyTune({
+    procSys,
+    profile: loadProfile("high-concurrency"),
+    stateDir: fake.state,
+    persistFile,
+  });
   assert.equal(fake.read("fs.file-max"), "2097152");
+  assert.equal(fake.read("net.ipv4.tcp_max_tw_buckets"), "5000000");
+  assert.equal(res.plan.entries.find((e) => e.key === "net.ipv4.tcp_max_tw_buckets")?.keptHigher, true);
+  const conf = readFileSync(persistFile, "utf8");
+  assert.match(
+    conf,
+    /# kept at 5000000, above the profile's 2000000\nnet\.ipv4\.tcp_max_tw_buckets = 5000000\n/,
+  );
+  assert.match(conf, /\nfs\.file-max = 2097152\n/);
 });
 
 test("a real non-host namespace is recognised as such (writes still go to the temporary tree)", async (t) => {
@@ -91,7 +106,7 @@ test("a real non-host namespace is recognised as such (writes still go to the te
       () => applyTune({ procSys, profile: loadProfile("high-concurrency"), stateDir: fake.state }),
       /global/,
     );
-    assert.equal(fake.read("fs.file-max"), "9223372036854775807");
+    assert.equal(fake.read("fs.file-max"), "1000000");
   });
   assert.equal(resolveNetns("host").isHost, true);
   assert.throws(
