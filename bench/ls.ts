@@ -1,0 +1,94 @@
+// idlereap ls / the socket scan against ss, on a farm of loopback connections in a throwaway
+// namespace. Prints each figure, the ratio and the target. Run: `npm run build && npx tsx bench/ls.ts`.
+import { execFileSync } from "node:child_process";
+import { createNetns, destroyNetns } from "../test/helpers/netns.js";
+import { buildFarm } from "./lib/farm.js";
+import { fmt, inNetnsArgs, ratio, timeCommand } from "./lib/measure.js";
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50_000);
+const SMALL = Math.round(CONNECTIONS / 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const root = new URL("..", import.meta.url).pathname;
+const rawDump = "/tmp/idlereap-raw-dump";
+execFileSync("gcc", ["-O2", "-o", rawDump, `${root}bench/lib/raw-dump.c`]);
+
+interface Figures {
+  sockets: number;
+  lsOwners: number;
+  ssOwners: number;
+  lsPlain: number;
+  ssPlain: number;
+  scan: number;
+  raw: number;
+  rssMiB: number;
+}
+
+function measure(netns: string): Figures {
+  const node = (script: string, ...args: string[]) => inNetnsArgs(netns, process.execPath, [script, ...args]);
+  const idlereap = `${root}bin/idlereap.js`;
+  const scan = JSON.parse(
+    execFileSync(...node(`${root}bench/lib/scan-run.mjs`, String(RUNS)), { encoding: "utf8" }),
+  );
+  const raw = JSON.parse(execFileSync(...inNetnsArgs(netns, rawDump, [String(RUNS)]), { encoding: "utf8" }));
+  const rssOut = execFileSync(
+    "sh",
+    [
+      "-c",
+      `ip netns exec ${netns} ${process.execPath} ${root}bench/lib/rss-run.mjs ls --json 2>&1 >/dev/null`,
+    ],
+    { encoding: "utf8" },
+  );
+  const rssKiB = Number(/maxrss_kib=(\d+)/.exec(rssOut)?.[1] ?? Number.NaN);
+  return {
+    sockets: scan.sockets,
+    lsOwners: timeCommand(...node(idlereap, "ls", "--json"), RUNS).ms,
+    ssOwners: timeCommand(...inNetnsArgs(netns, "ss", ["-tinp"]), RUNS).ms,
+    lsPlain: timeCommand(...node(idlereap, "ls", "--json", "--no-process"), RUNS).ms,
+    ssPlain: timeCommand(...inNetnsArgs(netns, "ss", ["-tin"]), RUNS).ms,
+    scan: scan.ms,
+    raw: raw.ms,
+    rssMiB: rssKiB / 1024,
+  };
+}
+
+async function atSize(connections: number): Promise<Figures> {
+  const ns = createNetns("irbench");
+  try {
+    const farm = await buildFarm({
+      connections,
+      processes: Math.max(2, Math.ceil(connections / 9000)),
+      netns: ns.name,
+    });
+    try {
+      return measure(ns.name);
+    } finally {
+      await farm.close();
+    }
+  } finally {
+    await destroyNetns(ns);
+  }
+}
+
+const small = await atSize(SMALL);
+const big = await atSize(CONNECTIONS);
+const row = (name: string, ours: number, theirs: number, target: number) =>
+  console.log(
+    `${name.padEnd(44)} ${fmt(ours).padStart(11)} vs ${fmt(theirs).padStart(11)}  ratio ${ratio(ours, theirs)} (target <= ${target}) ${ours / theirs <= target ? "ok" : "MISSED"}`,
+  );
+console.log(`farm: ${big.sockets} sockets (${CONNECTIONS} connections), median of ${RUNS} runs`);
+row("idlereap ls --json  vs  ss -tinp", big.lsOwners, big.ssOwners, 0.33);
+row("idlereap ls --json --no-process  vs  ss -tin", big.lsPlain, big.ssPlain, 0.5);
+row("in-process scan  vs  raw C dump", big.scan, big.raw, 2);
+console.log(
+  `peak memory of idlereap ls --json: ${big.rssMiB.toFixed(0)} MiB (target < 200 MiB) ${big.rssMiB < 200 ? "ok" : "MISSED"}`,
+);
+const perSmall = (small.lsOwners * 1000) / small.sockets;
+const perBig = (big.lsOwners * 1000) / big.sockets;
+console.log(
+  `time per socket, ls --json: ${perSmall.toFixed(2)} µs at ${small.sockets} vs ${perBig.toFixed(2)} µs at ${big.sockets} (ratio ${ratio(perBig, perSmall)}, target within 30%)`,
+);
+const scanSmall = (small.scan * 1000) / small.sockets;
+const scanBig = (big.scan * 1000) / big.sockets;
+console.log(
+  `time per socket, scan: ${scanSmall.toFixed(2)} µs vs ${scanBig.toFixed(2)} µs (ratio ${ratio(scanBig, scanSmall)})`,
+);
