@@ -3,6 +3,7 @@
 // last), later values overriding earlier ones.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { IdlereapError } from "../errors.js";
 import { checkValue, folklore, MODULE_PREFIXES, sysctlSpec } from "./sysctl-catalog.js";
 
 export type Severity = "error" | "warning" | "info";
@@ -78,7 +79,7 @@ const DIR_RANK = [
 export function precedenceOrder(paths: readonly string[]): { files: string[]; shadowed: Finding[] } {
   const all: string[] = [];
   for (const p of paths.map((x) => resolve(x))) {
-    if (statSync(p).isDirectory()) {
+    if (statOrThrow(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) if (f.endsWith(".conf")) all.push(join(p, f));
     } else all.push(p);
   }
@@ -211,6 +212,17 @@ function folkloreValues(e: SysctlLine): string[] {
     }
     default:
       return [];
+  }
+}
+
+function statOrThrow(p: string) {
+  try {
+    return statSync(p);
+  } catch (err) {
+    throw new IdlereapError(
+      "IDLEREAP_ERR_CONFIG_READ",
+      `cannot read ${p}: ${(err as NodeJS.ErrnoException).code}`,
+    );
   }
 }
 

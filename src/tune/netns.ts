@@ -1,9 +1,12 @@
-// Resolves --netns (host, a name under /run/netns, or a path like /proc/PID/ns/net) and runs a
-// synchronous function with the calling thread inside that namespace. /proc/sys/net reflects the
-// namespace of the reading thread, so synchronous fs calls inside `inNetns` see the target's values.
-import { closeSync, openSync, statSync } from "node:fs";
-import { IdlereapError, InputError } from "../errors.js";
-import { CLONE_NEWNET, setns } from "../kernel/libc.js";
+// The namespace a tune or firewall command targets: src/kernel/netns.ts resolves it and runs code
+// inside it; this adds whether it is the host's (global keys written from elsewhere change the host)
+// and the nsenter prefix that runs a tool there.
+import { statSync } from "node:fs";
+import {
+  inNetns as inKernelNetns,
+  ownNetnsInode,
+  resolveNetns as resolveKernelNetns,
+} from "../kernel/netns.js";
 
 export interface NetnsTarget {
   /** What the user asked for, for messages. */
@@ -14,72 +17,25 @@ export interface NetnsTarget {
   readonly isHost: boolean;
 }
 
+/** Resolves --netns: host (default), a name in /run/netns, or a path like /proc/PID/ns/net. */
 export function resolveNetns(spec: string | undefined): NetnsTarget {
-  if (spec === undefined || spec === "" || spec === "host") {
-    return { label: "host", path: undefined, isHost: isHostNs(SELF) };
-  }
-  const path = spec.includes("/") ? spec : `/run/netns/${spec}`;
-  if (!/^[\w.@/-]+$/.test(spec)) {
-    throw new InputError(
-      "IDLEREAP_ERR_NETNS_NOT_FOUND",
-      `--netns: ${JSON.stringify(spec)} is not a namespace name or path`,
-      "netns",
-    );
-  }
-  try {
-    statSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new InputError(
-        "IDLEREAP_ERR_NETNS_NOT_FOUND",
-        `--netns: no network namespace at ${path}`,
-        "netns",
-      );
-    }
-    throw new IdlereapError("IDLEREAP_ERR_NETNS_ENTER", `--netns: cannot access ${path}: ${code}`);
-  }
-  return { label: spec, path, isHost: isHostNs(path) };
+  const ref = resolveKernelNetns(spec ?? "host");
+  return { label: ref.name, path: ref.path ?? undefined, isHost: ref.inode === hostInode() };
 }
 
-const SELF = "/proc/thread-self/ns/net";
-
-function nsId(path: string): string | undefined {
+/** PID 1's namespace; when that is hidden from us, the one idlereap runs in stands for the host. */
+function hostInode(): number {
   try {
-    const st = statSync(path);
-    return `${st.dev}:${st.ino}`;
+    return statSync("/proc/1/ns/net").ino;
   } catch {
-    return undefined;
+    return ownNetnsInode();
   }
-}
-
-/** The host's namespace is PID 1's; when that is hidden from us, the one idlereap runs in stands for it. */
-function isHostNs(path: string): boolean {
-  const host = nsId("/proc/1/ns/net") ?? nsId(SELF);
-  return host !== undefined && nsId(path) === host;
 }
 
 /** Runs `fn` synchronously with the main thread in the namespace at `path` (or where it is). */
 export function inNetns<R>(path: string | undefined, fn: () => R): R {
   if (path === undefined) return fn();
-  let target: number;
-  try {
-    target = openSync(path, "r");
-  } catch (err) {
-    throw new IdlereapError("IDLEREAP_ERR_NETNS_ENTER", `cannot open ${path}: ${(err as Error).message}`);
-  }
-  const original = openSync("/proc/thread-self/ns/net", "r");
-  try {
-    setns(target, CLONE_NEWNET);
-    try {
-      return fn();
-    } finally {
-      setns(original, CLONE_NEWNET);
-    }
-  } finally {
-    closeSync(original);
-    closeSync(target);
-  }
+  return inKernelNetns({ name: path, path, inode: 0 }, fn);
 }
 
 /** Arguments that run a command inside the namespace (nsenter), or the command itself. */

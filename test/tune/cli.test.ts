@@ -47,6 +47,9 @@ test("lint exits 1 on errors and prints file:line findings", async () => {
   const r = await run(["tune", "lint", join(fixtures, "sysctl.d")]);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /10-network\.conf:2: error: net\.ipv4\.tcp_tw_recycle removed in Linux 4\.12/);
+  const gone = await run(["tune", "lint", join(fixtures, "no-such.conf")]);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /cannot read .*no-such\.conf: ENOENT \[IDLEREAP_ERR_CONFIG_READ\]/);
   const clean = await run(["tune", "lint", join(fixtures, "lib-sysctl.d", "50-clean.conf")]);
   assert.equal(clean.code, 0);
   assert.match(clean.stdout, /0 error\(s\)/);
@@ -108,6 +111,6 @@ test("a namespace that does not exist is named in the error", async () => {
   assert.notEqual(r.code, 0);
   assert.match(
     r.stderr,
-    /no network namespace at \/run\/netns\/idlereap-no-such-ns \[IDLEREAP_ERR_NETNS_NOT_FOUND\]/,
+    /network namespace "idlereap-no-such-ns" not found .*\[IDLEREAP_ERR_NETNS_NOT_FOUND\]/,
   );
 });

@@ -111,7 +111,7 @@ test("a real non-host namespace is recognised as such (writes still go to the te
   assert.equal(resolveNetns("host").isHost, true);
   assert.throws(
     () => resolveNetns("idlereap-no-such-ns"),
-    /no network namespace at \/run\/netns\/idlereap-no-such-ns/,
+    /network namespace "idlereap-no-such-ns" not found \(looked at \/run\/netns\/idlereap-no-such-ns/,
   );
 });
 
