@@ -9,6 +9,14 @@ export interface SocketOwner {
   command: string;
 }
 
+/** What a cgroup id resolves to. */
+export interface CgroupInfo {
+  path: string;
+  unit: string | null;
+  container: string | null;
+  pod: string | null;
+}
+
 export interface TcpSocket {
   netns: string;
   family: 4 | 6;
@@ -47,7 +55,12 @@ export interface TcpSocket {
   cookie: string;
   uid: number;
   cgroupId: string | null;
+  /** cgroup v2 path of the socket's creator, e.g. /system.slice/nginx.service. */
   cgroup: string | null;
+  /** systemd unit, container id and Kubernetes pod uid, when the cgroup path shows them. */
+  unit: string | null;
+  container: string | null;
+  pod: string | null;
   pid: number | null;
   fd: number | null;
   command: string | null;
@@ -62,7 +75,7 @@ export function socketFromView(
   view: DiagMessageView,
   netns: string,
   owner: SocketOwner | undefined,
-  cgroup: string | undefined,
+  cgroup: CgroupInfo | undefined,
 ): TcpSocket {
   const cg = view.cgroupId;
   // A listener's tcp_info timestamps are all zero: it has no data of its own to be idle from.
@@ -96,7 +109,10 @@ export function socketFromView(
     cookie: view.cookie.toString(),
     uid: view.uid,
     cgroupId: cg === undefined ? null : cg.toString(),
-    cgroup: cgroup ?? null,
+    cgroup: cgroup?.path ?? null,
+    unit: cgroup?.unit ?? null,
+    container: cgroup?.container ?? null,
+    pod: cgroup?.pod ?? null,
     pid: owner ? owner.pid : null,
     fd: owner ? owner.fd : null,
     command: owner ? owner.command : null,

@@ -8,6 +8,7 @@ import { compileFilter } from "../policy/socket-filter.js";
 import { CgroupIndex } from "../proc/cgroups.js";
 import { processFdPressure } from "../proc/limits.js";
 import { findSocketOwners, type SocketOwnerMap } from "../proc/socket-owners.js";
+import { cgroupResolver } from "../scan/collect.js";
 import { scanNamespaces } from "../scan/scan.js";
 import { type Finding, findingsFor } from "./findings.js";
 import { computePressure, type NetnsSettings, type PressureReading, readNetnsSettings } from "./pressure.js";
@@ -97,6 +98,7 @@ function statusOf(ns: NetnsRef, options: StatusOptions, cgroups: CgroupIndex): N
   const [result] = scanNamespaces([ns], { filter: ALL }, (v) => tally.add(v));
   if (result?.error) throw result.error;
   const owners = options.owners === false ? undefined : walk(ns, tally, options.procRoot);
+  const cgroupOf = cgroupResolver(cgroups);
   const ownerOf = (inode: number) => {
     const o = owners?.owners.get(inode);
     return o ? { pid: o.pid, fd: o.fd, command: owners?.processes.get(o.pid)?.command ?? null } : undefined;
@@ -104,7 +106,8 @@ function statusOf(ns: NetnsRef, options: StatusOptions, cgroups: CgroupIndex): N
   for (const s of [...tally.longestIdle, ...tally.deadPeers]) {
     const o = ownerOf(s.inode);
     if (o) Object.assign(s, o);
-    if (s.cgroupId !== null) s.cgroup = cgroups.pathOf(BigInt(s.cgroupId)) ?? null;
+    const cg = s.cgroupId === null ? undefined : cgroupOf(BigInt(s.cgroupId));
+    if (cg) Object.assign(s, { cgroup: cg.path, unit: cg.unit, container: cg.container, pod: cg.pod });
   }
   const est = tally.established.length;
   const pressure = computePressure({

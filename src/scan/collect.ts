@@ -2,9 +2,9 @@
 // Owners come from one /proc walk per namespace, after the dump, limited to the sockets found
 // (the walk stops once all are attributed); a filter on pid or command walks first instead.
 import type { NetnsRef } from "../kernel/netns.js";
-import { type SocketOwner, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
+import { type CgroupInfo, type SocketOwner, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import type { SocketFilter } from "../policy/socket-filter.js";
-import { CgroupIndex } from "../proc/cgroups.js";
+import { CgroupIndex, describeCgroup } from "../proc/cgroups.js";
 import { findSocketOwners, type SocketOwnerMap } from "../proc/socket-owners.js";
 import { type NetnsScanResult, type OwnerLookup, scanNamespaces } from "./scan.js";
 
@@ -30,8 +30,7 @@ export function collectSockets(namespaces: readonly NetnsRef[], options: Collect
   const wantOwners = options.owners ?? true;
   const cgroups = options.cgroups === false ? undefined : (options.cgroupIndex ?? new CgroupIndex());
   cgroups?.beginScan();
-  const cgroupPath = (id: bigint | undefined) =>
-    id === undefined || !cgroups ? undefined : cgroups.pathOf(id);
+  const cgroupInfo = cgroups ? cgroupResolver(cgroups) : () => undefined;
   const results: NetnsScanResult[] = [];
   for (const ns of namespaces) {
     const start = sockets.length;
@@ -41,7 +40,7 @@ export function collectSockets(namespaces: readonly NetnsRef[], options: Collect
       [ns],
       { filter: options.filter, owners: scanOwners },
       (view, n, owner) => {
-        sockets.push(socketFromView(view, n.name, owner, cgroupPath(view.cgroupId)));
+        sockets.push(socketFromView(view, n.name, owner, cgroupInfo(view.cgroupId)));
       },
     );
     results.push(result as NetnsScanResult);
@@ -88,4 +87,21 @@ function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options
       s.command = owner.command;
     }
   }
+}
+
+/** Resolves cgroup ids to path, unit, container and pod, once per id. */
+export function cgroupResolver(index: CgroupIndex): (id: bigint | undefined) => CgroupInfo | undefined {
+  const cache = new Map<bigint, CgroupInfo | undefined>();
+  return (id) => {
+    if (id === undefined) return undefined;
+    if (cache.has(id)) return cache.get(id);
+    const path = index.pathOf(id);
+    let info: CgroupInfo | undefined;
+    if (path !== undefined) {
+      const d = describeCgroup(path);
+      info = { path, unit: d.unit ?? null, container: d.container ?? null, pod: d.pod ?? null };
+    }
+    cache.set(id, info);
+    return info;
+  };
 }
