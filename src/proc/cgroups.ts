@@ -116,3 +116,12 @@ export function cgroupIdOf(path: string, sysRoot = "/sys"): number | undefined {
   const root = cgroup2Root(sysRoot);
   return root === undefined ? undefined : statIno(`${root}${path === "/" ? "" : path}`);
 }
+
+/** A process's cgroup v2 path and id (what INET_DIAG_CGROUP_ID reports for its sockets). */
+export function processCgroup(
+  pid: number | "self",
+  roots: { procRoot?: string; sysRoot?: string } = {},
+): { path: string; id: number | undefined } | undefined {
+  const path = processCgroupPath(pid, roots.procRoot);
+  return path === undefined ? undefined : { path, id: cgroupIdOf(path, roots.sysRoot) };
+}

@@ -8,6 +8,7 @@ import {
   cgroup2Root,
   cgroupIdOf,
   describeCgroup,
+  processCgroup,
   processCgroupPath,
   walkCgroups,
 } from "../../src/proc/cgroups.js";
@@ -60,5 +61,6 @@ test("the real cgroup of this process resolves through the real index", () => {
   const id = cgroupIdOf(path);
   assert.ok(id !== undefined);
   assert.equal(new CgroupIndex().pathOf(id), path);
+  assert.deepEqual(processCgroup(process.pid), { path, id });
   assert.doesNotThrow(() => describeCgroup(path));
 });
