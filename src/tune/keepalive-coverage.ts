@@ -1,36 +1,31 @@
 // How many established TCP sockets have keepalive armed: the keepalive sysctls do nothing for the
-// others. Reads `ss` for now; a sock_diag scanner can replace this one function later.
-import { execFileSync } from "node:child_process";
-import { nsCommand } from "./netns.js";
+// others. Read straight from the kernel's socket table (the timer of an idle keepalive socket).
+import { type NetnsRef, ownNetnsInode, resolveNetns } from "../kernel/netns.js";
+import { compileFilter } from "../policy/socket-filter.js";
+import { scanNamespaces } from "../scan/scan.js";
 
 export interface KeepaliveCoverage {
   readonly established: number;
   readonly withKeepalive: number;
 }
 
-/** Counts established sockets and those whose timer is keepalive, from `ss -tanoH` output. */
-export function parseSsKeepalive(text: string): KeepaliveCoverage {
+const ESTABLISHED = compileFilter({ states: "established" });
+
+/** Keepalive coverage in the namespace at `netnsPath` (undefined: this one); undefined if the scan fails. */
+export function keepaliveCoverage(netnsPath: string | undefined): KeepaliveCoverage | undefined {
   let established = 0;
   let withKeepalive = 0;
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    established++;
-    if (line.includes("timer:(keepalive,")) withKeepalive++;
-  }
-  return { established, withKeepalive };
-}
-
-/** Keepalive coverage in the namespace at `netnsPath` (undefined: this one); undefined if ss fails. */
-export function keepaliveCoverage(netnsPath: string | undefined): KeepaliveCoverage | undefined {
-  const [cmd, args] = nsCommand(netnsPath, "ss", ["-tanoH", "state", "established"]);
   try {
-    const out = execFileSync(cmd, args, {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      maxBuffer: 1 << 28,
+    const ns: NetnsRef = netnsPath
+      ? resolveNetns(netnsPath)
+      : { name: "self", path: null, inode: ownNetnsInode() };
+    const [result] = scanNamespaces([ns], { filter: ESTABLISHED, info: false }, (v) => {
+      established++;
+      if (v.timerNumber === 2) withKeepalive++;
     });
-    return parseSsKeepalive(out);
+    if (result?.error) return undefined;
   } catch {
     return undefined;
   }
+  return { established, withKeepalive };
 }

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { audit, formatAudit } from "../../src/tune/audit.js";
-import { parseSsKeepalive } from "../../src/tune/keepalive-coverage.js";
 import { resolveNetns } from "../../src/tune/netns.js";
 import { ProcSys } from "../../src/tune/proc-sys.js";
 import { loadProfile } from "../../src/tune/profile.js";
@@ -10,16 +9,6 @@ import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 
 const fixture = join(import.meta.dirname, "..", "fixtures", "conns.mjs");
-
-test("ss lines with a keepalive timer count as covered", () => {
-  const text = [
-    "0      0      127.0.0.1:40000 127.0.0.1:8080 timer:(keepalive,29sec,0)",
-    "0      0      127.0.0.1:8080 127.0.0.1:40000",
-    "0      0      127.0.0.1:40002 127.0.0.1:8080 timer:(on,200ms,1)",
-    "",
-  ].join("\n");
-  assert.deepEqual(parseSsKeepalive(text), { established: 3, withKeepalive: 1 });
-});
 
 test("audit of a namespace: its own values, the profile's, scope, meaning and keepalive coverage", async (t) => {
   if (!needsPrivilege(t)) return;

@@ -8,6 +8,7 @@ import { selectNamespaces } from "../../scan/namespaces.js";
 import { formatDuration } from "../../util/duration.js";
 import { addFilterOptions, type FilterFlags, filterSpecFromFlags, parseLimit } from "../filter-options.js";
 import { JsonArrayWriter } from "../output/json-stream.js";
+import { socketToJson } from "../output/socket-json.js";
 import { type Column, renderTable } from "../output/table.js";
 import { reportScanErrors } from "../scan-errors.js";
 
@@ -61,7 +62,7 @@ function runLs(flags: LsFlags): void {
   const shown = limit === undefined ? sockets : sockets.slice(0, limit);
   if (flags.json) {
     const out = new JsonArrayWriter();
-    for (const s of shown) out.push(s);
+    for (const s of shown) out.pushRaw(socketToJson(s));
     out.end();
   } else {
     printTable(shown, namespaces.length > 1 || flags.netns !== undefined);

@@ -11,7 +11,12 @@ export class JsonArrayWriter {
   }
 
   push(value: unknown): void {
-    this.buffer += (this.first ? "\n" : ",\n") + JSON.stringify(value);
+    this.pushRaw(JSON.stringify(value));
+  }
+
+  /** Appends an element that is already JSON text. */
+  pushRaw(json: string): void {
+    this.buffer += (this.first ? "\n" : ",\n") + json;
     this.first = false;
     if (this.buffer.length >= CHUNK) this.flush();
   }
