@@ -122,10 +122,10 @@ function walkProcess(walk: Walk, pid: number): void {
 
 /** Reads fds 0.. in order; returns -1 when all `count` were found, else the first fd not probed. */
 function probeDense(walk: Walk, proc: OwnerProcess, dir: string, count: number): number {
+  const stats = walk.result.stats;
   let found = 0;
   let misses = 0;
-  let fd = 0;
-  for (; found < count && walk.remaining > 0; fd++) {
+  for (let fd = 0; found < count && walk.remaining > 0; fd++) {
     if (misses > found + DENSE_SLACK) return fd;
     const inode = readSocketInode(dir + fd);
     if (inode === MISSING) {
@@ -133,9 +133,9 @@ function probeDense(walk: Walk, proc: OwnerProcess, dir: string, count: number):
       continue;
     }
     found++;
+    stats.links++;
     if (inode !== NOT_SOCKET && walk.wants(inode)) record(walk, proc, inode, fd);
   }
-  walk.result.stats.links += found;
   return -1;
 }
 
