@@ -1,15 +1,15 @@
 // The `idlereap` command line: one file per command under ./commands, registered here.
 import { Command, CommanderError } from "commander";
 import { ConfigError, IdlereapError, InputError } from "../errors.js";
-import { commands } from "./commands/index.js";
+import { loadCommands } from "./commands/index.js";
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("idlereap")
     .description("See, close, tune and guard idle and dead TCP connections on Linux.")
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const make of commands) program.addCommand(make());
+  for (const make of await loadCommands(argv)) program.addCommand(make());
   applyToAll(program, (cmd) => cmd.exitOverride().showHelpAfterError("(run with --help for usage)"));
   return program;
 }
@@ -23,8 +23,8 @@ function applyToAll(cmd: Command, fn: (cmd: Command) => void): void {
 
 /** Runs the CLI and returns the process exit code: 0 ok, 1 findings or failures, 2 bad usage. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {

@@ -1,9 +1,21 @@
-// Every subcommand, in the order `idlereap --help` lists them.
+// Every subcommand, in the order `idlereap --help` lists them. Each is loaded only when it runs
+// (or for --help), so `idlereap ls` does not pay for the YAML, schema and metrics libraries.
 import type { Command } from "commander";
-import { firewallCommand } from "./firewall.js";
-import { killCommand } from "./kill.js";
-import { lsCommand } from "./ls.js";
-import { statusCommand } from "./status.js";
-import { tuneCommand } from "./tune.js";
 
-export const commands: (() => Command)[] = [statusCommand, lsCommand, killCommand, tuneCommand, firewallCommand];
+type Factory = () => Command;
+
+export const commandLoaders: Record<string, () => Promise<Factory>> = {
+  status: async () => (await import("./status.js")).statusCommand,
+  ls: async () => (await import("./ls.js")).lsCommand,
+  kill: async () => (await import("./kill.js")).killCommand,
+  tune: async () => (await import("./tune.js")).tuneCommand,
+  firewall: async () => (await import("./firewall.js")).firewallCommand,
+};
+
+/** The factories for `argv`'s command, or for all of them when none is named (help). */
+export async function loadCommands(argv: readonly string[]): Promise<Factory[]> {
+  const name = argv.slice(2).find((a) => !a.startsWith("-"));
+  const loader = name === undefined ? undefined : commandLoaders[name];
+  if (loader) return [await loader()];
+  return Promise.all(Object.values(commandLoaders).map((load) => load()));
+}
