@@ -1,0 +1,187 @@
+// The `idlereap run` policy: one zod definition gives validation with defaults, the TypeScript type
+// and the JSON Schema for editors (scripts/gen-policy-schema.ts writes schema/policy.schema.json).
+// Durations are strings with units ("250ms", "5s", "10m") or milliseconds; they come out as ms.
+import { z } from "zod";
+import { parseCidr } from "../kernel/address.js";
+import { parseDuration } from "../util/duration.js";
+import { parseStates } from "./states.js";
+
+const duration = (what: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      try {
+        return parseDuration(v, what);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message.replace(/^[^:]+: /, "") });
+        return z.NEVER;
+      }
+    })
+    .meta({ description: `${what}: a duration like 250ms, 30s, 5m, 1h30m, or milliseconds` });
+
+const oneOrMany = <T extends z.ZodType>(item: T) =>
+  z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+
+const port = z.number().int().min(0).max(65535);
+
+const cidr = z.string().superRefine((v, ctx) => {
+  try {
+    parseCidr(v);
+  } catch {
+    ctx.addIssue({ code: "custom", message: `"${v}" is not an address or prefix like 10.0.0.0/8` });
+  }
+});
+
+const states = oneOrMany(z.string()).superRefine((v, ctx) => {
+  try {
+    parseStates(v);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message.replace(/^state: /, "") });
+  }
+});
+
+export const RESOURCES = ["descriptors", "ports", "conntrack", "orphans", "timewait"] as const;
+export const ACTIONS = ["report", "close", "abort", "keepalive"] as const;
+
+export const matchSchema = z
+  .strictObject({
+    state: states
+      .optional()
+      .meta({ description: "TCP states, e.g. established or [close-wait, fin-wait-2]" }),
+    port: oneOrMany(port).optional().meta({ description: "local or remote port" }),
+    sport: oneOrMany(port).optional().meta({ description: "local port" }),
+    dport: oneOrMany(port).optional().meta({ description: "remote port" }),
+    src: oneOrMany(cidr).optional().meta({ description: "local address prefix" }),
+    dst: oneOrMany(cidr).optional().meta({ description: "remote address prefix" }),
+    process: oneOrMany(z.string().min(1)).optional().meta({ description: "owner command (glob with *)" }),
+    pid: oneOrMany(z.number().int().positive()).optional().meta({ description: "owner process id" }),
+    cgroup: oneOrMany(z.string().min(1)).optional().meta({ description: "cgroup v2 path (glob with *)" }),
+    idle: duration("idle")
+      .optional()
+      .meta({ description: "no application data either way for at least this long" }),
+    age: duration("age").optional().meta({ description: "first seen by the daemon at least this long ago" }),
+    unacked: duration("unacked").optional().meta({
+      description: "data outstanding and no ACK from the peer for at least this long (a dead peer)",
+    }),
+    deadPeer: duration("deadPeer").optional().meta({ description: "same as unacked" }),
+    keepalive: z.boolean().optional().meta({ description: "whether the keepalive timer is armed" }),
+  })
+  .meta({ description: "Conditions a socket must all meet; an empty match selects every connected socket" });
+
+const keepaliveSchema = z
+  .strictObject({
+    idle: duration("keepalive.idle").prefault("60s"),
+    interval: duration("keepalive.interval").prefault("10s"),
+    count: z.number().int().min(1).max(127).default(3),
+    userTimeout: duration("keepalive.userTimeout").prefault("90s").meta({ description: "0 leaves it unset" }),
+  })
+  .superRefine((k, ctx) => {
+    const needed = k.idle + k.interval * k.count;
+    if (k.userTimeout > 0 && k.userTimeout < needed) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["userTimeout"],
+        message: `must be at least idle + interval × count (${needed}ms), or one lost probe kills a healthy connection`,
+      });
+    }
+  });
+
+export const ruleSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    match: matchSchema.prefault({}),
+    action: z.enum(ACTIONS).default("report"),
+    grace: duration("grace")
+      .prefault("5s")
+      .meta({ description: "close: abort if still held this long after FIN; 0 never" }),
+    force: z.boolean().default(false).meta({ description: "close or abort even with data queued" }),
+    fallback: z
+      .enum(["none", "abort"])
+      .default("none")
+      .meta({ description: "close: what to do when pidfd_getfd is refused or no process holds the socket" }),
+    keepalive: keepaliveSchema.prefault({}),
+  })
+  .meta({ description: "Rules apply in order; the first whose match holds decides" });
+
+const pressureSchema = z
+  .strictObject({
+    scaleAt: z.number().min(0).max(1).default(0.8),
+    saturateAt: z.number().min(0).max(1).default(0.95),
+    minScale: z.number().gt(0).max(1).default(0.1),
+    resources: z
+      .array(z.enum(RESOURCES))
+      .min(1)
+      .default([...RESOURCES]),
+  })
+  .superRefine((p, ctx) => {
+    if (p.saturateAt <= p.scaleAt) {
+      ctx.addIssue({ code: "custom", path: ["saturateAt"], message: "must be greater than scaleAt" });
+    }
+  });
+
+export const policySchema = z
+  .strictObject({
+    interval: duration("interval")
+      .prefault("5s")
+      .refine((ms) => ms >= 100, "must be at least 100ms"),
+    namespaces: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(["host"])
+      .meta({
+        description: 'names under /run/netns, paths, "host", or "all" (new namespaces are picked up)',
+      }),
+    protect: z
+      .strictObject({
+        ports: z.array(port).default([22]),
+        processes: z.array(z.string().min(1)).default([]),
+      })
+      .prefault({}),
+    limits: z.strictObject({ maxActionsPerScan: z.number().int().min(0).default(1000) }).prefault({}),
+    metrics: z
+      .strictObject({
+        listen: z
+          .string()
+          .regex(
+            /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):\d{1,5}$/,
+            'must be "address:port", e.g. 127.0.0.1:9848',
+          )
+          .default("127.0.0.1:9848"),
+        enabled: z.boolean().default(true),
+      })
+      .prefault({}),
+    audit: z
+      .strictObject({
+        file: z.string().min(1).optional().meta({ description: "JSON lines; absent: stdout" }),
+      })
+      .prefault({}),
+    rules: z.array(ruleSchema).min(1),
+    pressure: pressureSchema.optional(),
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.rules.forEach((r, i) => {
+      if (seen.has(r.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["rules", i, "name"],
+          message: `duplicate rule name "${r.name}"`,
+        });
+      }
+      seen.add(r.name);
+    });
+  });
+
+export type Policy = z.output<typeof policySchema>;
+export type Rule = Policy["rules"][number];
+export type RuleMatch = Rule["match"];
+export type PressureSettings = NonNullable<Policy["pressure"]>;
+
+/** The JSON Schema editors use to complete and check policy files. */
+export function policyJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(policySchema, { io: "input", unrepresentable: "any" }),
+    $id: "https://github.com/idlereap/idlereap/schema/policy.schema.json",
+    title: "idlereap run policy",
+  };
+}

@@ -1,0 +1,93 @@
+// Policy rules compiled for the scan loop. A rule is checked in two steps: on the kernel's reply
+// (states, ports, addresses, keepalive, idle scaled by pressure, unacked) without allocating, and
+// then on the candidate socket with its owner, cgroup and age.
+import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
+import type { TcpSocket } from "../model/tcp-socket.js";
+import type { KeepaliveSettings } from "../reap/closer.js";
+import type { ActionKind } from "../reap/outcome.js";
+import type { Rule } from "./policy-schema.js";
+import { compileFilter, matchCommand, type SocketFilter } from "./socket-filter.js";
+
+export interface CompiledRule {
+  readonly name: string;
+  readonly action: ActionKind;
+  readonly graceMs: number;
+  readonly force: boolean;
+  readonly allowAbort: boolean;
+  readonly keepalive: KeepaliveSettings;
+  readonly filter: SocketFilter;
+  /** Idle threshold before pressure scaling, ms. */
+  readonly idleMs: number | undefined;
+  readonly ageMs: number | undefined;
+  readonly unackedMs: number | undefined;
+  readonly cgroups: readonly string[] | undefined;
+  /** Whether the second step needs the owner (pid, command). */
+  readonly needsOwners: boolean;
+  /** Kernel-side check; `scale` (0..1] shrinks the idle threshold under resource pressure. */
+  matchView(view: DiagMessageView, scale: number): boolean;
+  /** Owner, cgroup and age checks on a candidate; `ageMs` is how long the daemon has seen it. */
+  matchSocket(s: TcpSocket, ageMs: number): boolean;
+}
+
+export function compileRule(rule: Rule): CompiledRule {
+  const m = rule.match;
+  const filter = compileFilter({
+    ...(m.state ? { states: m.state } : {}),
+    ...(m.port ? { ports: m.port } : {}),
+    ...(m.sport ? { sports: m.sport } : {}),
+    ...(m.dport ? { dports: m.dport } : {}),
+    ...(m.src ? { src: m.src } : {}),
+    ...(m.dst ? { dst: m.dst } : {}),
+    ...(m.pid ? { pids: m.pid } : {}),
+    ...(m.process ? { commands: m.process } : {}),
+    ...(m.keepalive !== undefined ? { keepalive: m.keepalive } : {}),
+  });
+  const idleMs = m.idle;
+  const unackedMs = m.unacked ?? m.deadPeer;
+  const ageMs = m.age;
+  const cgroups = m.cgroup;
+  return {
+    name: rule.name,
+    action: rule.action,
+    graceMs: rule.grace,
+    force: rule.force,
+    allowAbort: rule.fallback === "abort",
+    keepalive: {
+      idleMs: rule.keepalive.idle,
+      intervalMs: rule.keepalive.interval,
+      count: rule.keepalive.count,
+      userTimeoutMs: rule.keepalive.userTimeout,
+    },
+    filter,
+    idleMs,
+    ageMs,
+    unackedMs,
+    cgroups,
+    needsOwners: filter.needsOwners,
+    matchView(v, scale) {
+      if (!filter.matchView(v)) return false;
+      if (idleMs !== undefined) {
+        const idle = v.idleMs;
+        if (idle === undefined || idle < idleMs * scale) return false;
+      }
+      if (unackedMs !== undefined) {
+        const unacked = v.unacked;
+        const lastAck = v.lastAckMs;
+        if (!unacked || lastAck === undefined || lastAck < unackedMs) return false;
+      }
+      return true;
+    },
+    matchSocket(s, age) {
+      if (filter.needsOwners) {
+        const owner = s.pid === null ? undefined : { pid: s.pid, fd: s.fd ?? -1, command: s.command ?? "" };
+        if (!filter.matchOwner(owner)) return false;
+      }
+      if (cgroups) {
+        const path = s.cgroup;
+        if (path === null || !cgroups.some((g) => matchCommand(g, path))) return false;
+      }
+      if (ageMs !== undefined && age < ageMs) return false;
+      return true;
+    },
+  };
+}
