@@ -24,16 +24,19 @@ export function encodeReply(id: number, map: SocketOwnerMap): WalkReply {
   const owners = new Float64Array(map.owners.size * 4);
   let i = 0;
   for (const [inode, o] of map.owners) {
-    owners.set([inode, o.pid, o.fd, o.holders], i);
-    i += 4;
+    owners[i++] = inode;
+    owners[i++] = o.pid;
+    owners[i++] = o.fd;
+    owners[i++] = o.holders;
   }
   const processes = new Float64Array(map.processes.size * 3);
   const commands: (string | undefined)[] = [];
   let j = 0;
   for (const p of map.processes.values()) {
-    processes.set([p.pid, p.fds, p.sockets], j);
+    processes[j++] = p.pid;
+    processes[j++] = p.fds;
+    processes[j++] = p.sockets;
     commands.push(p.command);
-    j += 3;
   }
   return { id, owners, processes, commands, links: map.stats.links, unreadable: map.stats.unreadable };
 }
