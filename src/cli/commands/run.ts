@@ -1,0 +1,72 @@
+// `idlereap run`: the policy daemon. The policy is validated before anything runs; SIGHUP reloads it
+// (a bad new policy is refused and the old one keeps running); SIGTERM and SIGINT stop cleanly.
+import { Command } from "commander";
+import { Registry } from "prom-client";
+import { Daemon } from "../../daemon/daemon.js";
+import { InputError } from "../../errors.js";
+import { loadPolicyFile } from "../../policy/policy-load.js";
+import { formatSummary, summarize } from "../../reap/summary.js";
+import { formatDuration } from "../../util/duration.js";
+
+interface RunFlags {
+  config?: string;
+  check?: boolean;
+  dryRun?: boolean;
+  once?: boolean;
+}
+
+export function runCommand(): Command {
+  return new Command("run")
+    .description("Run the policy daemon: scan on an interval and apply the policy's rules")
+    .option("-c, --config <file>", "policy file (YAML)", "/etc/idlereap/policy.yaml")
+    .option("--check", "validate the policy and exit (0 valid, 2 not)")
+    .option("--dry-run", "do everything but the closing: actions are audited as would-act")
+    .option("--once", "run one scan (and its grace periods) and exit")
+    .action((flags: RunFlags) => runDaemon(flags));
+}
+
+async function runDaemon(flags: RunFlags): Promise<void> {
+  const file = flags.config;
+  if (!file)
+    throw new InputError("IDLEREAP_ERR_CLI_USAGE", "--config: a policy file is required", "--config");
+  const policy = loadPolicyFile(file);
+  if (flags.check) {
+    process.stdout.write(
+      `${file}: valid, ${policy.rules.length} rules, interval ${formatDuration(policy.interval)}\n`,
+    );
+    return;
+  }
+  const daemon = new Daemon(policy, { registry: new Registry(), dryRun: flags.dryRun === true });
+  if (flags.once) {
+    await runOnce(daemon);
+    return;
+  }
+  await daemon.start();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`idlereap run: ${signal}, stopping\n`);
+      daemon.stop().then(resolve, resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.on("SIGHUP", () => {
+      let next: ReturnType<typeof loadPolicyFile>;
+      try {
+        next = loadPolicyFile(file);
+      } catch (err) {
+        daemon.reloadRefused((err as Error).message);
+        return;
+      }
+      daemon.reload(next).catch((err: unknown) => daemon.reloadRefused((err as Error).message));
+    });
+  });
+}
+
+async function runOnce(daemon: Daemon): Promise<void> {
+  const outcomes = daemon.scanOnce();
+  await daemon.settle();
+  const summary = summarize(outcomes);
+  await daemon.stop();
+  process.stdout.write(`${formatSummary(summary, false)}\n`);
+  if (summary.failed > 0) process.exitCode = 1;
+}
