@@ -76,7 +76,9 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     }
     let matched: number[] | undefined;
     for (let i = 0; i < rules.length; i++) {
-      if ((rules[i] as CompiledRule).matchView(v, scale)) (matched ??= []).push(i);
+      if (!(rules[i] as CompiledRule).matchView(v, scale)) continue;
+      if (matched) matched.push(i);
+      else matched = [i];
     }
     if (matched)
       out.candidates.push({ socket: socketFromView(v, ns.name, undefined, undefined), rules: matched });
