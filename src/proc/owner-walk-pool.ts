@@ -5,9 +5,14 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { fdDirSize, isProcfs } from "./fd-count.js";
 import { netnsInodeOf } from "./netns-inode.js";
-import { mergeReply, type WalkReply, type WalkRequest } from "./owner-walk-wire.js";
+import { replayReply, type WalkReply, type WalkRequest } from "./owner-walk-wire.js";
 import { listPids } from "./pids.js";
-import { findSocketOwners, type SocketOwnerMap, type SocketOwnerOptions } from "./socket-owners.js";
+import {
+  findSocketOwners,
+  OwnerMapBuilder,
+  type SocketOwnerMap,
+  type SocketOwnerOptions,
+} from "./socket-owners.js";
 
 export interface OwnerWalkPoolOptions {
   /** Worker threads; default min(2, available cores). 1 walks on the calling thread. */
@@ -47,11 +52,11 @@ export class OwnerWalkPool {
     const replies = await Promise.all(
       shares.map((share, i) => this.#ask(i, { procRoot, pids: share, wanted })),
     );
-    const result = emptyMap(otherNetns);
-    for (const reply of replies) mergeReply(result, reply);
-    result.stats.complete = options.wanted !== undefined && result.owners.size >= options.wanted.size;
-    result.stats.elapsedMs = performance.now() - started;
-    return result;
+    const builder = new OwnerMapBuilder(options.wanted);
+    const stats = { walked: 0, otherNetns, unreadable: 0, links: 0, stopped: false };
+    for (const reply of replies) replayReply(builder, stats, reply);
+    const { stopped: _, ...rest } = stats;
+    return builder.finish(procRoot, rest, started);
   }
 
   async close(): Promise<void> {
@@ -119,9 +124,4 @@ function balance(procRoot: string, pids: number[], parts: number): number[][] {
     lightest.load += fds + 1;
   }
   return shares.map((s) => s.pids.sort((a, b) => a - b));
-}
-
-function emptyMap(otherNetns: number): SocketOwnerMap {
-  const stats = { walked: 0, otherNetns, unreadable: 0, links: 0, complete: false, elapsedMs: 0 };
-  return { owners: new Map(), processes: new Map(), stats };
 }

@@ -1,5 +1,7 @@
-// How owner-walk workers send their part of the map back: flat number arrays, transferred not copied.
-import type { OwnerProcess, SocketOwnerMap } from "./socket-owners.js";
+// What owner-walk threads exchange: a request naming the pids to walk, and a reply of flat number
+// arrays (transferred, not copied) that the calling thread replays into one OwnerMapBuilder.
+import type { FdWalkStats, SocketSink } from "./fd-walk.js";
+import type { OwnerMapBuilder } from "./socket-owners.js";
 
 export interface WalkRequest {
   readonly id: number;
@@ -11,69 +13,55 @@ export interface WalkRequest {
 
 export interface WalkReply {
   readonly id: number;
-  /** inode, pid, fd, holders; repeated. */
-  readonly owners: Float64Array<ArrayBuffer>;
-  /** pid, fds, sockets; repeated, with commands in the same order. */
+  /** inode, pid, fd; repeated. */
+  readonly sockets: Float64Array<ArrayBuffer>;
+  /** pid, descriptor count; repeated. */
   readonly processes: Float64Array<ArrayBuffer>;
-  readonly commands: (string | undefined)[];
-  readonly links: number;
-  readonly unreadable: number;
+  readonly stats: FdWalkStats;
 }
 
-export function encodeReply(id: number, map: SocketOwnerMap): WalkReply {
-  const owners = new Float64Array(map.owners.size * 4);
-  let i = 0;
-  for (const [inode, o] of map.owners) {
-    owners[i++] = inode;
-    owners[i++] = o.pid;
-    owners[i++] = o.fd;
-    owners[i++] = o.holders;
+/** A sink that only appends numbers: the worker side of the walk builds no map. */
+export class ArraySink implements SocketSink {
+  sockets = new Float64Array(3 * 1024);
+  processes = new Float64Array(2 * 64);
+  socketsLength = 0;
+  processesLength = 0;
+
+  onProcess(pid: number, fds: number): void {
+    if (this.processesLength + 2 > this.processes.length) this.processes = grow(this.processes);
+    this.processes[this.processesLength++] = pid;
+    this.processes[this.processesLength++] = fds;
   }
-  const processes = new Float64Array(map.processes.size * 3);
-  const commands: (string | undefined)[] = [];
-  let j = 0;
-  for (const p of map.processes.values()) {
-    processes[j++] = p.pid;
-    processes[j++] = p.fds;
-    processes[j++] = p.sockets;
-    commands.push(p.command);
+
+  onSocket(inode: number, pid: number, fd: number): boolean {
+    if (this.socketsLength + 3 > this.sockets.length) this.sockets = grow(this.sockets);
+    this.sockets[this.socketsLength++] = inode;
+    this.sockets[this.socketsLength++] = pid;
+    this.sockets[this.socketsLength++] = fd;
+    return false;
   }
-  return { id, owners, processes, commands, links: map.stats.links, unreadable: map.stats.unreadable };
+
+  reply(id: number, stats: FdWalkStats): WalkReply {
+    const sockets = this.sockets.slice(0, this.socketsLength);
+    return { id, sockets, processes: this.processes.slice(0, this.processesLength), stats };
+  }
 }
 
-/** Adds one worker's reply into `into`: the lowest pid keeps a shared socket, holders add up. */
-export function mergeReply(into: SocketOwnerMap, reply: WalkReply): void {
-  const { owners, processes, commands } = reply;
-  for (let i = 0; i + 3 < owners.length; i += 4) {
-    const owner = {
-      pid: owners[i + 1] as number,
-      fd: owners[i + 2] as number,
-      holders: owners[i + 3] as number,
-    };
-    mergeOwner(into, owners[i] as number, owner);
-  }
-  for (let j = 0; j + 2 < processes.length; j += 3) {
-    const pid = processes[j] as number;
-    const proc: OwnerProcess = { pid, command: commands[j / 3], fds: processes[j + 1] as number, sockets: 0 };
-    proc.sockets = processes[j + 2] as number;
-    into.processes.set(pid, proc);
-  }
-  into.stats.walked += processes.length / 3;
-  into.stats.links += reply.links;
-  into.stats.unreadable += reply.unreadable;
+function grow(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
-function mergeOwner(
-  into: SocketOwnerMap,
-  inode: number,
-  o: { pid: number; fd: number; holders: number },
-): void {
-  const seen = into.owners.get(inode);
-  if (seen === undefined) {
-    into.owners.set(inode, o);
-    return;
+/** Replays a reply into the builder and adds its counters to `stats`. */
+export function replayReply(into: OwnerMapBuilder, stats: FdWalkStats, reply: WalkReply): void {
+  const { processes, sockets } = reply;
+  for (let j = 0; j + 1 < processes.length; j += 2)
+    into.onProcess(processes[j] as number, processes[j + 1] as number);
+  for (let i = 0; i + 2 < sockets.length; i += 3) {
+    into.onSocket(sockets[i] as number, sockets[i + 1] as number, sockets[i + 2] as number);
   }
-  const holders = seen.holders + o.holders;
-  if (o.pid < seen.pid) into.owners.set(inode, { ...o, holders });
-  else seen.holders = holders;
+  stats.walked += reply.stats.walked;
+  stats.unreadable += reply.stats.unreadable;
+  stats.links += reply.stats.links;
 }

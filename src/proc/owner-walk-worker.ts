@@ -1,11 +1,13 @@
-// Worker-thread side of OwnerWalkPool: walks the pids it is given and sends its part of the map back.
+// Worker-thread side of OwnerWalkPool: walks the pids it is given and sends the links it found back.
 import { parentPort } from "node:worker_threads";
-import { encodeReply, type WalkRequest } from "./owner-walk-wire.js";
-import { findSocketOwners } from "./socket-owners.js";
+import { walkFds } from "./fd-walk.js";
+import { ArraySink, type WalkRequest } from "./owner-walk-wire.js";
+import { wantsOf } from "./socket-owners.js";
 
 parentPort?.on("message", (req: WalkRequest) => {
-  const wanted = req.wanted === undefined ? undefined : new Set(req.wanted);
-  const map = findSocketOwners({ procRoot: req.procRoot, pids: req.pids, ...(wanted ? { wanted } : {}) });
-  const reply = encodeReply(req.id, map);
-  parentPort?.postMessage(reply, [reply.owners.buffer, reply.processes.buffer]);
+  const sink = new ArraySink();
+  const wants = wantsOf(req.wanted === undefined ? undefined : new Set(req.wanted));
+  const stats = walkFds({ procRoot: req.procRoot, pids: req.pids, wants }, sink);
+  const reply = sink.reply(req.id, stats);
+  parentPort?.postMessage(reply, [reply.sockets.buffer, reply.processes.buffer]);
 });

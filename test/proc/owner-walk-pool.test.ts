@@ -3,9 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { walkFds } from "../../src/proc/fd-walk.js";
 import { OwnerWalkPool } from "../../src/proc/owner-walk-pool.js";
-import { encodeReply, mergeReply } from "../../src/proc/owner-walk-wire.js";
-import { findSocketOwners, type SocketOwnerMap } from "../../src/proc/socket-owners.js";
+import { ArraySink, replayReply } from "../../src/proc/owner-walk-wire.js";
+import { findSocketOwners, OwnerMapBuilder } from "../../src/proc/socket-owners.js";
 
 const root = mkdtempSync(join(tmpdir(), "idlereap-pool-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -18,22 +19,26 @@ fakeProcess(11, { 3: "socket:[1]", 5: "socket:[3]" });
 fakeProcess(12, { 7: "socket:[4]", 8: "socket:[5]", 9: "socket:[6]" });
 fakeProcess(13, { 4: "socket:[1]" });
 
-function emptyMap(): SocketOwnerMap {
-  const stats = { walked: 0, otherNetns: 0, unreadable: 0, links: 0, complete: false, elapsedMs: 0 };
-  return { owners: new Map(), processes: new Map(), stats };
+function walkPart(id: number, pids: number[]) {
+  const sink = new ArraySink();
+  return sink.reply(id, walkFds({ procRoot: root, pids, wants: () => true }, sink));
 }
 
-test("merging worker replies keeps the lowest pid and adds up holders", () => {
-  const a = findSocketOwners({ procRoot: root, pids: [11, 12] });
-  const b = findSocketOwners({ procRoot: root, pids: [10, 13] });
-  const merged = emptyMap();
-  mergeReply(merged, encodeReply(1, a));
-  mergeReply(merged, encodeReply(2, b));
+test("replaying thread replies keeps the lowest pid and adds up holders", () => {
+  const builder = new OwnerMapBuilder(undefined);
+  const stats = { walked: 0, otherNetns: 0, unreadable: 0, links: 0, stopped: false };
+  replayReply(builder, stats, walkPart(1, [11, 12]));
+  replayReply(builder, stats, walkPart(2, [10, 13]));
+  const { stopped: _, ...rest } = stats;
+  const merged = builder.finish(root, rest, performance.now());
   assert.deepEqual(merged.owners.get(1), { pid: 10, fd: 3, holders: 3 });
   assert.deepEqual(merged.owners.get(5), { pid: 12, fd: 8, holders: 1 });
   assert.equal(merged.owners.size, 6);
   assert.equal(merged.stats.walked, 4);
+  assert.equal(merged.stats.links, 9);
   assert.equal(merged.processes.get(12)?.fds, 3);
+  assert.equal(merged.processes.get(11)?.sockets, 1, "socket 1 moved to pid 10");
+  assert.equal(merged.processes.get(10)?.sockets, 2);
 });
 
 test("the pool finds what the single-threaded walk finds", async () => {
