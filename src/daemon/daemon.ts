@@ -330,9 +330,10 @@ export class Daemon {
         const rule = cand.rules.map((i) => this.rules[i] as CompiledRule).find((r) => r.matchSocket(s, age));
         if (!rule) continue;
         if (rule.action === "report") {
-          // Reported once per socket, not on every scan.
-          const known = this.reported.has(s.cookie);
-          this.reported.touch(s.cookie, c.now);
+          // Reported once per socket and rule, not on every scan.
+          const key = `${rule.name}\0${s.cookie}`;
+          const known = this.reported.has(key);
+          this.reported.touch(key, c.now);
           if (known) continue;
         }
         c.candidates.push({
