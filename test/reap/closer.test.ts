@@ -238,10 +238,14 @@ test("a refused pidfd_getfd is reported, and falls back to abort only when allow
     );
     try {
       const lines = createInterface({ input: child.stdout });
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       const [line] = (await Promise.race([
         once(lines, "line"),
-        new Promise((_, j) => setTimeout(() => j(new Error("fixture not ready")), 15_000)),
+        once(lines, "close").then(() => {
+          throw new Error("the fixture exited before it was ready");
+        }),
       ])) as [string];
+      clearTimeout(killer);
       const ready = JSON.parse(line) as Ready;
       const { ref, sockets } = scan(ns, { states: "established", dports: [ready.port] });
       assert.equal(sockets.length, 2);
