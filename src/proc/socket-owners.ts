@@ -57,11 +57,8 @@ export function findSocketOwners(options: SocketOwnerOptions = {}): SocketOwnerM
   const procRoot = options.procRoot ?? "/proc";
   const pids = options.pids ? [...options.pids].sort((a, b) => a - b) : listPids(procRoot);
   const builder = new OwnerMapBuilder(options.wanted);
-  const { stopped: _, ...stats } = walkFds(
-    { procRoot, pids, wants: wantsOf(options.wanted), netnsInode: options.netnsInode },
-    builder,
-  );
-  return builder.finish(procRoot, stats, started);
+  const walk = { procRoot, pids, wants: wantsOf(options.wanted), netnsInode: options.netnsInode };
+  return builder.finish(procRoot, walkFds(walk, builder), started);
 }
 
 export function wantsOf(wanted: WantedSockets | undefined): (inode: number) => boolean {
@@ -101,13 +98,15 @@ export class OwnerMapBuilder implements SocketSink {
     return false;
   }
 
-  finish(procRoot: string, stats: Omit<FdWalkStats, "stopped">, started: number): SocketOwnerMap {
+  /** Reads the commands of the processes that own sockets and returns the map. */
+  finish(procRoot: string, walk: FdWalkStats, started: number): SocketOwnerMap {
     for (const proc of this.processes.values()) {
       if (proc.sockets > 0) proc.command = readComm(proc.pid, procRoot);
     }
+    const { walked, otherNetns, unreadable, links } = walk;
     const complete = this.#bounded && this.#remaining <= 0;
-    const elapsedMs = performance.now() - started;
-    return { owners: this.owners, processes: this.processes, stats: { ...stats, complete, elapsedMs } };
+    const stats = { walked, otherNetns, unreadable, links, complete, elapsedMs: performance.now() - started };
+    return { owners: this.owners, processes: this.processes, stats };
   }
 
   #count(pid: number, delta: number): void {

@@ -29,8 +29,7 @@ test("replaying thread replies keeps the lowest pid and adds up holders", () => 
   const stats = { walked: 0, otherNetns: 0, unreadable: 0, links: 0, stopped: false };
   replayReply(builder, stats, walkPart(1, [11, 12]));
   replayReply(builder, stats, walkPart(2, [10, 13]));
-  const { stopped: _, ...rest } = stats;
-  const merged = builder.finish(root, rest, performance.now());
+  const merged = builder.finish(root, stats, performance.now());
   assert.deepEqual(merged.owners.get(1), { pid: 10, fd: 3, holders: 3 });
   assert.deepEqual(merged.owners.get(5), { pid: 12, fd: 8, holders: 1 });
   assert.equal(merged.owners.size, 6);
@@ -52,6 +51,18 @@ test("the pool finds what the single-threaded walk finds", async () => {
     assert.deepEqual([...some.owners.keys()].sort(), [2, 6]);
     assert.ok(some.stats.complete);
     assert.equal(some.processes.get(12)?.sockets, 1);
+    const filtered = await pool.find({ procRoot: root, wanted: (inode) => inode === 3 });
+    assert.deepEqual([...filtered.owners.keys()], [3], "a predicate walks on the calling thread");
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a thread that does not answer in time is replaced and the walk redone here", async () => {
+  const pool = new OwnerWalkPool({ threads: 2, timeoutMs: 1 });
+  try {
+    const m = await pool.find({ procRoot: root });
+    assert.equal(m.owners.size, 6);
   } finally {
     await pool.close();
   }
