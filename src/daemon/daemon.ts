@@ -181,12 +181,13 @@ export class Daemon {
 
   /** Waits out the grace periods of pending graceful closes, escalating as they end (for --once). */
   async settle(): Promise<void> {
-    for (let deadline = this.escalations.nextDeadline(); deadline !== undefined; ) {
+    for (;;) {
+      const deadline = this.escalations.nextDeadline();
+      if (deadline === undefined) return;
       await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, deadline - Date.now()))));
       if (Date.now() >= deadline) this.escalate();
       else this.escalations.dropReleased(this.closer);
       this.closer.release();
-      deadline = this.escalations.nextDeadline();
     }
   }
 
