@@ -8,6 +8,9 @@ import { findSocketOwners } from "../src/proc/socket-owners.js";
 import { withNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
 
+// Ctrl-C still runs the exit hooks that delete the namespace and stop the farm.
+process.once("SIGINT", () => process.exit(130));
+
 const connections = Number(process.argv[2] ?? 50_000);
 const processes = Number(process.argv[3] ?? 6);
 const rounds = Number(process.argv[4] ?? 5);
