@@ -1,7 +1,7 @@
 // Keepalive and TCP_USER_TIMEOUT on the socket's own descriptor: the values the kernel reports, no
 // descriptor kept, and a blackholed peer found by keepalive and by the user timeout.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -19,13 +19,20 @@ import {
 } from "../../src/kernel/libc.js";
 import { type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
-import { closeServer, connect, listen } from "./support.js";
+import { closeServer, connect, listen, waitFor } from "./support.js";
 
 const SERVER_FIXTURE = fileURLToPath(new URL("../fixtures/guard-server.mjs", import.meta.url));
 const CLIENT_FIXTURE = fileURLToPath(new URL("../fixtures/guard-client.mjs", import.meta.url));
 
-function openFds(): number {
-  return readdirSync("/proc/self/fd").length;
+/** Socket descriptors this process holds. */
+function openSockets(): number {
+  let n = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith("socket:")) n++;
+    } catch {}
+  }
+  return n;
 }
 
 test("keepalive and user timeout are set on the socket's own descriptor, and no descriptor is kept", async () => {
@@ -49,17 +56,18 @@ test("keepalive and user timeout are set on the socket's own descriptor, and no 
     heartbeat: false,
   });
   const port = await listen(server);
-  const before = openFds();
+  const before = openSockets();
   const clients = await Promise.all(Array.from({ length: 5 }, () => connect(port)));
-  await new Promise((r) => setTimeout(r, 30));
-  assert.equal(openFds(), before + 10, "one descriptor per end, no duplicates");
-  for (const v of seen) assert.deepEqual(v, [1, 7, 2, 4, 15_000]);
-  assert.equal(seen.length, 5);
-  for (const c of clients) c.destroy();
-  await new Promise((r) => setTimeout(r, 30));
-  for (const s of sockets) s.destroy();
-  await closeServer(server);
-  assert.equal(openFds(), before - 1, "every socket's descriptor is closed (and the listener's)");
+  try {
+    await waitFor(() => seen.length === 5, 1000, "5 connections");
+    assert.equal(openSockets(), before + 10, "one descriptor per end, no duplicates");
+    for (const v of seen) assert.deepEqual(v, [1, 7, 2, 4, 15_000]);
+  } finally {
+    for (const c of clients) c.destroy();
+    await waitFor(() => sockets.size === 0, 1000, "server sockets closed");
+    await closeServer(server);
+  }
+  assert.equal(openSockets(), before - 1, "every socket's descriptor is closed (and the listener's)");
 });
 
 function blackhole(ns: TestNetns, port: number): void {

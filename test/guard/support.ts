@@ -2,8 +2,10 @@
 import { once } from "node:events";
 import net from "node:net";
 
+/** Listens on loopback; unref'd so that a failed test cannot keep the process alive. */
 export async function listen<S extends net.Server>(server: S): Promise<number> {
   server.listen(0, "127.0.0.1");
+  server.unref();
   await once(server, "listening");
   return (server.address() as net.AddressInfo).port;
 }
@@ -11,6 +13,7 @@ export async function listen<S extends net.Server>(server: S): Promise<number> {
 export async function connect(port: number): Promise<net.Socket> {
   const s = net.connect({ port, host: "127.0.0.1" });
   s.on("error", () => {});
+  s.unref();
   await once(s, "connect");
   return s;
 }
