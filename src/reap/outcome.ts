@@ -9,6 +9,7 @@ export const SKIP_REASONS = {
   "protected-port": "the socket uses a protected port",
   "protected-process": "the socket belongs to a protected process",
   "own-socket": "the socket belongs to idlereap itself",
+  listening: "a listening socket is not a connection (closing it would stop the server accepting)",
   "identity-changed": "the descriptor no longer refers to the scanned socket",
   gone: "the socket, its owner or its namespace went away before the action",
   "no-owner": "no process holds the socket, so it cannot be closed gracefully or retuned",

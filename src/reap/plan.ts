@@ -54,6 +54,7 @@ export function planActions(candidates: readonly Candidate[], options: PlanOptio
 }
 
 function safetyReason(c: Candidate, protection: Protection): Outcome["reason"] {
+  if (c.socket.state === "listen") return "listening";
   const protectedBy = protection.reasonFor(c.socket);
   if (protectedBy) return protectedBy;
   if (c.action !== "keepalive" && !c.force && hasQueuedData(c.socket)) return "queued-data";

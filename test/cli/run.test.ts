@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { type CliResult, runCli as runCliNow } from "../helpers/cli.js";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+// runCli captures stdout; letting the test reporter flush first keeps its own lines out of it.
+async function runCli(args: string[]): Promise<CliResult> {
+  await new Promise((r) => setTimeout(r, 50));
+  return runCliNow(args);
+}
+
+test("run --check accepts a valid policy and exits 0", async () => {
+  const r = await runCli(["run", "--check", "--config", `${root}deploy/policies/example.yaml`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /example\.yaml: valid, 3 rules, interval 5s/);
+});
+
+test("run --check refuses a bad policy with file, line and key, and exits 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "idlereap-check-"));
+  try {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(
+      file,
+      "interval: 5s\nrules:\n  - name: a\n    match: { state: established, idle: 5 minutes }\n",
+    );
+    const r = await runCli(["run", "--check", "--config", file]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`${file}: line 4: rules\\[0\\]\\.match\\.idle: .*not a duration`));
+    assert.match(r.stderr, /IDLEREAP_ERR_CONFIG_INVALID/);
+    const missing = await runCli(["run", "--check", "--config", join(dir, "none.yaml")]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /IDLEREAP_ERR_CONFIG_READ/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
