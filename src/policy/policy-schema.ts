@@ -124,13 +124,9 @@ export const policySchema = z
     interval: duration("interval")
       .prefault("5s")
       .refine((ms) => ms >= 100, "must be at least 100ms"),
-    namespaces: z
-      .array(z.string().min(1))
-      .min(1)
-      .default(["host"])
-      .meta({
-        description: 'names under /run/netns, paths, "host", or "all" (new namespaces are picked up)',
-      }),
+    namespaces: z.array(z.string().min(1)).min(1).default(["host"]).meta({
+      description: 'names under /run/netns, paths, "host", or "all" (new namespaces are picked up)',
+    }),
     protect: z
       .strictObject({
         ports: z.array(port).default([22]),
