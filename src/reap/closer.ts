@@ -3,7 +3,7 @@
 // keepalive (setsockopt through the duplicate). Every duplicate is closed before the call returns:
 // a duplicate kept open would keep the socket alive.
 import { fstatSync } from "node:fs";
-import { IdlereapError, KernelError, SyscallError } from "../errors.js";
+import { errnoName, IdlereapError, KernelError, SyscallError } from "../errors.js";
 import {
   close,
   IPPROTO_TCP,
@@ -22,6 +22,7 @@ import {
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
 import { sockIdOf, type TcpSocket } from "../model/tcp-socket.js";
+import { BulkAborter } from "./bulk-abort.js";
 import type { Result, SkipReason } from "./outcome.js";
 
 export interface KeepaliveSettings {
@@ -96,25 +97,46 @@ export class Closer {
       diag.destroy(sockIdOf(s));
       return { result: "aborted" };
     } catch (err) {
-      if (err instanceof KernelError && err.errno === ENOENT) {
-        return skip("gone", "the socket was closed (or its 4-tuple reused) since the scan");
-      }
-      if (err instanceof KernelError && err.errno === EOPNOTSUPP) {
-        return {
-          result: "failed",
-          code: "IDLEREAP_ERR_REAP_UNSUPPORTED",
-          detail: "the kernel cannot destroy sockets: it was built without CONFIG_INET_DIAG_DESTROY",
-        };
-      }
-      if (err instanceof KernelError && err.errno === EPERM) {
-        return {
-          result: "failed",
-          code: "IDLEREAP_ERR_PERMISSION",
-          detail: "SOCK_DESTROY needs CAP_NET_ADMIN",
-        };
-      }
+      if (err instanceof KernelError) return destroyFailure(err.errno);
       return fail(err);
     }
+  }
+
+  /** Aborts many sockets with batched requests (see BulkAborter); one answer per socket, in order. */
+  abortMany(sockets: readonly TcpSocket[]): Done[] {
+    const results: Done[] = new Array(sockets.length);
+    const byNetns = new Map<string, number[]>();
+    sockets.forEach((s, i) => {
+      const list = byNetns.get(s.netns);
+      if (list) list.push(i);
+      else byNetns.set(s.netns, [i]);
+    });
+    for (const [netns, positions] of byNetns) {
+      let diag: DiagSocket;
+      try {
+        diag = this.diagFor(netns);
+      } catch (err) {
+        const gone = err instanceof IdlereapError && err.code === "IDLEREAP_ERR_NETNS_NOT_FOUND";
+        const done = gone ? skip("gone", (err as Error).message) : fail(err);
+        for (const i of positions) results[i] = done;
+        continue;
+      }
+      const aborter = new BulkAborter(diag, (index, errno) => {
+        results[positions[index] as number] = destroyFailure(errno);
+      });
+      try {
+        for (const i of positions) {
+          results[i] = ABORTED;
+          aborter.add(sockIdOf(sockets[i] as TcpSocket));
+        }
+        aborter.flush();
+      } catch (err) {
+        // The batch in flight has an unknown fate; the sockets not sent yet are untouched.
+        const done = fail(err);
+        for (const i of positions) if (results[i] === ABORTED || results[i] === undefined) results[i] = done;
+      }
+    }
+    return results;
   }
 
   /** Turns keepalive on with the given timers through a short-lived duplicate of the owner's descriptor. */
@@ -216,6 +238,27 @@ export class Closer {
     }
     return { fd };
   }
+}
+
+const ABORTED: Done = Object.freeze({ result: "aborted" });
+
+export function destroyFailure(errno: number): Done {
+  if (errno === ENOENT) return skip("gone", "the socket was closed (or its 4-tuple reused) since the scan");
+  if (errno === EOPNOTSUPP) {
+    return {
+      result: "failed",
+      code: "IDLEREAP_ERR_REAP_UNSUPPORTED",
+      detail: "the kernel cannot destroy sockets: it was built without CONFIG_INET_DIAG_DESTROY",
+    };
+  }
+  if (errno === EPERM) {
+    return { result: "failed", code: "IDLEREAP_ERR_PERMISSION", detail: "SOCK_DESTROY needs CAP_NET_ADMIN" };
+  }
+  return {
+    result: "failed",
+    code: "IDLEREAP_ERR_NETLINK_KERNEL",
+    detail: `SOCK_DESTROY: ${errnoName(errno)} (${errno})`,
+  };
 }
 
 function skip(reason: SkipReason, detail: string): Done {

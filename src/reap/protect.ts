@@ -37,6 +37,11 @@ export class Protection {
     this.ownInodes = ownSocketInodes();
   }
 
+  /** Whether a socket inode is one of idlereap's own. */
+  isOwn(inode: number): boolean {
+    return inode !== 0 && this.ownInodes.has(inode);
+  }
+
   /** Why the socket must be left alone, or undefined. */
   reasonFor(s: TcpSocket): SkipReason | undefined {
     if (s.pid === this.ownPid || (s.inode !== 0 && this.ownInodes.has(s.inode))) return "own-socket";

@@ -1,6 +1,6 @@
 // Carries out a plan with the closer: one outcome per candidate, graceful closes handed to the
 // escalations. In a dry run nothing is touched and every candidate is "would-act".
-import type { Closer } from "./closer.js";
+import type { Closer, Done } from "./closer.js";
 import type { Escalations } from "./escalations.js";
 import type { Outcome } from "./outcome.js";
 import type { Candidate } from "./plan.js";
@@ -12,7 +12,18 @@ export interface ReapOptions {
 }
 
 export function carryOut(act: readonly Candidate[], options: ReapOptions): Outcome[] {
-  return act.map((c) => carryOutOne(c, options));
+  const outcomes = act.map((c) => carryOutOne(c, options));
+  if (options.dryRun) return outcomes;
+  // Aborts go to the kernel in batches.
+  const aborts: number[] = [];
+  act.forEach((c, i) => {
+    if (c.action === "abort") aborts.push(i);
+  });
+  const done = options.closer.abortMany(aborts.map((i) => (act[i] as Candidate).socket));
+  aborts.forEach((i, k) => {
+    outcomes[i] = { ...(outcomes[i] as Outcome), ...(done[k] as Done) };
+  });
+  return outcomes;
 }
 
 function carryOutOne(c: Candidate, { closer, escalations, dryRun }: ReapOptions): Outcome {
@@ -24,12 +35,11 @@ function carryOutOne(c: Candidate, { closer, escalations, dryRun }: ReapOptions)
   };
   if (c.action === "report") return base;
   if (dryRun) return { ...base, result: "would-act" };
+  if (c.action === "abort") return { ...base, result: "aborted" }; // filled in by the batch
   const done =
     c.action === "close"
       ? closer.graceful(c.socket, c.allowAbort)
-      : c.action === "abort"
-        ? closer.abort(c.socket)
-        : closer.keepalive(c.socket, c.keepalive ?? DEFAULT_KEEPALIVE);
+      : closer.keepalive(c.socket, c.keepalive ?? DEFAULT_KEEPALIVE);
   const outcome: Outcome = { ...base, ...done };
   if (outcome.result === "closed") escalations.add(outcome, c.graceMs);
   return outcome;

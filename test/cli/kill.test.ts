@@ -75,7 +75,7 @@ test("kill --yes closes gracefully and ends with a summary; --json gives the out
   });
 });
 
-test("kill --mode abort resets; protected ports are skipped; bad flags exit 2", async (t) => {
+test("kill --mode abort (streamed, without owners) resets; protected ports are skipped; bad flags exit 2", async (t) => {
   if (!needsPrivilege(t)) return;
   await withNetns(async (ns) => {
     const f = await ns.spawnFixture<Ready>(CONNS, [JSON.stringify({ idle: 2 })]);
@@ -99,6 +99,7 @@ test("kill --mode abort resets; protected ports are skipped; bad flags exit 2", 
       port,
       "--mode",
       "abort",
+      "--no-process",
       "--yes",
       "--quiet",
     ]);
@@ -111,5 +112,26 @@ test("kill --mode abort resets; protected ports are skipped; bad flags exit 2", 
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--mode: "nuke" is not graceful or abort/);
     assert.equal((await runCli(["kill", "--netns", ns.name, "--grace", "soon"])).code, 2);
+  });
+});
+
+test("streamed abort applies the same safety skips and reports each socket", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    const f = await ns.spawnFixture<Ready>(CONNS, [JSON.stringify({ idle: 1, unread: 1 })]);
+    const args = ["kill", "--netns", ns.name, "--state", "all", "--mode", "abort", "--no-process"];
+    const dry = await runCli([...args, "--json"]);
+    const out = JSON.parse(dry.stdout);
+    assert.equal(out.dryRun, true);
+    assert.deepEqual(out.summary.skipped, { listening: 1, "queued-data": 2 });
+    assert.equal(out.summary.wouldAct, 2);
+    const r = await runCli([...args, "--yes", "--json"]);
+    const done = JSON.parse(r.stdout);
+    // Aborting one end resets the other: its own request finds it gone.
+    assert.equal(done.summary.aborted + (done.summary.skipped.gone ?? 0), 2, r.stdout);
+    assert.ok(done.summary.aborted >= 1);
+    const seen = await events(f);
+    assert.ok(seen.some((e) => e.port === f.ready.groups.idle?.[0] && e.code === "ECONNABORTED"));
+    assert.ok(!seen.some((e) => e.port === f.ready.groups.unread?.[0]), "queued data kept");
   });
 });

@@ -142,7 +142,14 @@ test("active connections, queued data and protected ports survive an idle filter
     }
     const idle = new Set(f.ready.groups.idle);
     const closed = outcomes.filter((o) => o.result === "closed");
-    assert.equal(closed.length, 4, "both ends of the 2 idle connections");
+    // Closing one end lets the fixture close the other itself, sometimes before we get to it.
+    assert.ok(closed.length >= 2, "at least one end of each idle connection");
+    for (const o of outcomes.filter((x) => idle.has(x.socket.localPort) || idle.has(x.socket.remotePort))) {
+      assert.ok(
+        o.result === "closed" || o.reason === "gone" || o.reason === "identity-changed",
+        JSON.stringify(o),
+      );
+    }
     for (const o of closed) assert.ok(idle.has(o.socket.localPort) || idle.has(o.socket.remotePort));
     const seen = await events(f);
     for (const port of [...(f.ready.groups.active ?? []), ...(f.ready.groups.unread ?? [])]) {

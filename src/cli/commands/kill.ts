@@ -9,7 +9,8 @@ import type { Outcome } from "../../reap/outcome.js";
 import { type Candidate, planActions } from "../../reap/plan.js";
 import { Protection } from "../../reap/protect.js";
 import { carryOut } from "../../reap/reaper.js";
-import { formatSummary, summarize } from "../../reap/summary.js";
+import { streamAbort } from "../../reap/stream-abort.js";
+import { formatSummary, type Summary, summarize } from "../../reap/summary.js";
 import { waitForEscalations } from "../../reap/wait-escalations.js";
 import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
@@ -75,7 +76,27 @@ async function runKill(flags: KillFlags): Promise<void> {
   const namespaces = selectNamespaces(flags.netns);
   const owners = mode === "graceful" || protection.needsOwners || flags.process !== false;
   const filter = compileFilter(spec);
-  const { sockets, namespaces: results } = collectSockets(namespaces, { filter, owners, pids: spec.pids });
+  const dryRun = flags.yes !== true;
+  if (!owners && !filter.needsOwners) {
+    // Abort without owners: straight from the dump, batched, no object per socket unless printed.
+    const r = streamAbort(namespaces, {
+      filter,
+      info: spec.idleOverMs !== undefined,
+      protection,
+      force: flags.force === true,
+      dryRun,
+      keepOutcomes: flags.json === true || flags.quiet !== true,
+    });
+    report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
+    reportScanErrors(r.namespaces);
+    return;
+  }
+  const { sockets, namespaces: results } = collectSockets(namespaces, {
+    filter,
+    owners,
+    pids: spec.pids,
+    cgroups: flags.json === true,
+  });
   const candidates: Candidate[] = sockets.map((socket) => ({
     socket,
     action: mode === "abort" ? "abort" : "close",
@@ -84,7 +105,6 @@ async function runKill(flags: KillFlags): Promise<void> {
     allowAbort: flags.allowAbort === true,
   }));
   const plan = planActions(candidates, { protection });
-  const dryRun = flags.yes !== true;
   const closer = new Closer(new Map(namespaces.map((n) => [n.name, n])));
   const escalations = new Escalations();
   let outcomes: Outcome[];
@@ -94,16 +114,25 @@ async function runKill(flags: KillFlags): Promise<void> {
   } finally {
     closer.release();
   }
-  const summary = summarize(outcomes);
+  report(outcomes, summarize(outcomes), flags, dryRun, namespaces.length > 1);
+  reportScanErrors(results);
+}
+
+function report(
+  outcomes: Outcome[],
+  summary: Summary,
+  flags: KillFlags,
+  dryRun: boolean,
+  showNetns: boolean,
+): void {
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ dryRun, summary, outcomes: outcomes.map(flatten) })}\n`);
   } else {
-    if (!flags.quiet && outcomes.length > 0) printTable(outcomes, namespaces.length > 1);
+    if (!flags.quiet && outcomes.length > 0) printTable(outcomes, showNetns);
     process.stdout.write(
       `${dryRun ? "dry run (add --yes to act): " : ""}${formatSummary(summary, dryRun)}\n`,
     );
   }
-  reportScanErrors(results);
   if (summary.failed > 0) process.exitCode = 1;
 }
 

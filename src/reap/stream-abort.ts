@@ -1,0 +1,123 @@
+// `kill --mode abort` when no owner is needed: sockets are aborted while the dump streams, straight
+// from the kernel's replies (ids copied as they are, requests batched), so no object is built per
+// socket unless the caller wants to print it. A socket whose peer was aborted before the dump reached
+// it is not even seen, as with `ss -K`.
+import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
+import type { NetnsRef } from "../kernel/netns.js";
+import { DiagSocket } from "../kernel/sock-diag.js";
+import { socketFromView } from "../model/tcp-socket.js";
+import type { SocketFilter } from "../policy/socket-filter.js";
+import { type NetnsScanResult, scanNamespaces } from "../scan/scan.js";
+import { BulkAborter } from "./bulk-abort.js";
+import { destroyFailure } from "./closer.js";
+import type { Outcome, SkipReason } from "./outcome.js";
+import type { Protection } from "./protect.js";
+import type { Summary } from "./summary.js";
+
+export interface StreamAbortOptions {
+  filter: SocketFilter;
+  /** Ask for tcp_info (needed when the filter looks at idle times). */
+  info: boolean;
+  protection: Protection;
+  force: boolean;
+  dryRun: boolean;
+  /** Keep one outcome per matched socket (for printing); otherwise only the summary is kept. */
+  keepOutcomes: boolean;
+}
+
+export interface StreamAbortResult {
+  summary: Summary;
+  outcomes: Outcome[];
+  namespaces: NetnsScanResult[];
+}
+
+const LISTEN = 10;
+
+export function streamAbort(namespaces: readonly NetnsRef[], options: StreamAbortOptions): StreamAbortResult {
+  const summary: Summary = {
+    matched: 0,
+    wouldAct: 0,
+    reported: 0,
+    closedGracefully: 0,
+    escalated: 0,
+    aborted: 0,
+    keepaliveSet: 0,
+    skipped: {},
+    failed: 0,
+  };
+  const outcomes: Outcome[] = [];
+  const results: NetnsScanResult[] = [];
+  for (const ns of namespaces) results.push(abortIn(ns, options, summary, outcomes));
+  return { summary, outcomes, namespaces: results };
+}
+
+function abortIn(
+  ns: NetnsRef,
+  o: StreamAbortOptions,
+  summary: Summary,
+  outcomes: Outcome[],
+): NetnsScanResult {
+  const skip = (reason: SkipReason) => {
+    summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
+  };
+  let diag: DiagSocket | undefined;
+  let aborter: BulkAborter | undefined;
+  // Outcomes of the sockets sent to the kernel, by aborter index (only when kept).
+  const sent: Outcome[] = [];
+  const onFailure = (index: number, errno: number) => {
+    const done = destroyFailure(errno);
+    summary.aborted--;
+    if (done.result === "skipped") skip(done.reason as SkipReason);
+    else summary.failed++;
+    const kept = sent[index];
+    if (kept) Object.assign(kept, done);
+  };
+  const keep = (v: DiagMessageView, result: Outcome["result"], reason?: SkipReason): Outcome | undefined => {
+    if (!o.keepOutcomes) return undefined;
+    const outcome: Outcome = {
+      socket: socketFromView(v, ns.name, undefined, undefined),
+      action: "abort",
+      result,
+      ...(reason ? { reason } : {}),
+    };
+    outcomes.push(outcome);
+    return outcome;
+  };
+  const visit = (v: DiagMessageView): void => {
+    summary.matched++;
+    const reason = safetyReason(v, o);
+    if (reason) {
+      skip(reason);
+      keep(v, "skipped", reason);
+      return;
+    }
+    if (o.dryRun) {
+      summary.wouldAct++;
+      keep(v, "would-act");
+      return;
+    }
+    if (!aborter) {
+      diag = DiagSocket.open(ns);
+      aborter = new BulkAborter(diag, onFailure);
+    }
+    summary.aborted++;
+    const outcome = keep(v, "aborted");
+    const index = aborter.addView(v);
+    if (outcome) sent[index] = outcome;
+  };
+  try {
+    const [result] = scanNamespaces([ns], { filter: o.filter, info: o.info }, visit);
+    aborter?.flush();
+    return result as NetnsScanResult;
+  } finally {
+    diag?.close();
+  }
+}
+
+function safetyReason(v: DiagMessageView, o: StreamAbortOptions): SkipReason | undefined {
+  if (v.stateNumber === LISTEN) return "listening";
+  if (o.protection.isOwn(v.inode)) return "own-socket";
+  if (o.protection.ports.has(v.localPort) || o.protection.ports.has(v.remotePort)) return "protected-port";
+  if (!o.force && (v.recvQ > 0 || v.sendQ > 0 || (v.notsentBytes ?? 0) > 0)) return "queued-data";
+  return undefined;
+}
