@@ -1,0 +1,100 @@
+// Abort of many idle sockets: `idlereap kill --mode abort` against `ss -K` with the equivalent filter,
+// on farms of idle loopback connections in a throwaway namespace (a fresh farm for every run, since
+// both destroy it). Also shown: the same abort as a library call (no process start, as in the daemon)
+// and the cost of merely starting Node here. Run: `npm run build && npx tsx bench/kill-abort.ts`.
+// Target: idlereap <= 1.0 x ss -K.
+import { execFileSync, spawnSync } from "node:child_process";
+import { resolveNetns } from "../src/kernel/netns.js";
+import { compileFilter } from "../src/policy/socket-filter.js";
+import { Protection } from "../src/reap/protect.js";
+import { streamAbort } from "../src/reap/stream-abort.js";
+import { createNetns, destroyNetns } from "../test/helpers/netns.js";
+import { buildFarm } from "./lib/farm.js";
+import { fmt, median, ratio } from "./lib/measure.js";
+
+const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 16_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const root = new URL("..", import.meta.url).pathname;
+const idlereap = `${root}bin/idlereap.js`;
+const KILL = ["kill", "--state", "established", "--mode", "abort", "--no-process", "--yes"];
+
+function established(netns: string): number {
+  const out = execFileSync("ip", ["netns", "exec", netns, "ss", "-tanH", "state", "established"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
+  return out.split("\n").filter(Boolean).length;
+}
+
+function inNetns(netns: string, cmd: string, args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync("ip", ["netns", "exec", netns, cmd, ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    maxBuffer: 1 << 30,
+  });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: exit ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+/** Builds a farm, runs `abort` once, checks it left no established socket. */
+async function onFreshFarm(netns: string, abort: () => number): Promise<number> {
+  const farm = await buildFarm({ connections: SOCKETS / 2, processes: 2, netns });
+  try {
+    const before = established(netns);
+    if (before < SOCKETS) throw new Error(`farm has ${before} established sockets, wanted ${SOCKETS}`);
+    const ms = abort();
+    const left = established(netns);
+    if (left !== 0) throw new Error(`the abort left ${left} of ${before} established sockets`);
+    return ms;
+  } finally {
+    await farm.close();
+  }
+}
+
+function libraryAbort(netns: string): number {
+  const t0 = performance.now();
+  const r = streamAbort([resolveNetns(netns)], {
+    filter: compileFilter({ states: "established" }),
+    info: false,
+    protection: new Protection(),
+    force: false,
+    dryRun: false,
+    keepOutcomes: false,
+  });
+  const ms = performance.now() - t0;
+  if (r.summary.failed > 0) throw new Error(`library abort: ${r.summary.failed} failed`);
+  return ms;
+}
+
+const ns = createNetns("irbench");
+const runs: Record<string, number[]> = { ss: [], cli: [], quiet: [], library: [], node: [] };
+try {
+  for (let i = 0; i < RUNS; i++) {
+    runs.ss?.push(
+      await onFreshFarm(ns.name, () => inNetns(ns.name, "ss", ["-K", "-t", "state", "established"])),
+    );
+    runs.cli?.push(await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [idlereap, ...KILL])));
+    runs.quiet?.push(
+      await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [idlereap, ...KILL, "--quiet"])),
+    );
+    runs.library?.push(await onFreshFarm(ns.name, () => libraryAbort(ns.name)));
+    runs.node?.push(inNetns(ns.name, process.execPath, ["-e", "0"]));
+  }
+} finally {
+  await destroyNetns(ns);
+}
+const m = (k: string) => median(runs[k] ?? []);
+const ss = m("ss");
+const line = (name: string, k: string, compare = true) =>
+  console.log(
+    `  ${name.padEnd(52)} ${fmt(m(k)).padStart(10)}${compare ? `  ratio ${ratio(m(k), ss)} ${m(k) <= ss ? "ok" : "MISSED"}` : ""}   runs ${(runs[k] ?? []).map(fmt).join(", ")}`,
+  );
+console.log(
+  `abort of ${SOCKETS} idle established sockets, median of ${RUNS} runs, each on a fresh farm (target <= 1.0 x ss -K)`,
+);
+line("ss -K -t state established", "ss", false);
+line("idlereap kill --mode abort --no-process --yes", "cli");
+line("idlereap kill ... --quiet (summary only)", "quiet");
+line("library call streamAbort (no process start, as the daemon)", "library");
+line("node -e 0 (starting Node alone, for reference)", "node", false);
