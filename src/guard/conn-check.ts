@@ -17,7 +17,12 @@ import { heartbeatStep } from "./websocket-heartbeat.js";
 
 export function checkConnection(g: GuardContext, s: ConnState, now: number): void {
   const sock = s.socket;
-  if (sock.destroyed) return;
+  // Closed sockets are noticed here rather than by a 'close' listener on every socket, which would
+  // cost more heap per connection than all of this state.
+  if (sock.destroyed) {
+    g.forget(s);
+    return;
+  }
   if (s.flags & F_CLOSING) {
     // The linger is over and the peer has not closed.
     sock.destroy();
@@ -57,11 +62,10 @@ function halfCloseExpired(g: GuardContext, s: ConnState, now: number): boolean {
   return now - s.halfAt >= limit;
 }
 
-/** Books the connection's next check at its earliest deadline; none when nothing is pending. */
+/** Books the connection's next check at its earliest deadline, and at least every checkEvery. */
 export function scheduleNext(g: GuardContext, s: ConnState, now: number, busy: boolean): void {
   const o = g.opts;
-  let due = Number.POSITIVE_INFINITY;
-  if (g.idleMs > 0 || o.halfCloseTimeout > 0) due = now + g.checkEvery;
+  let due = now + g.checkEvery;
   if (g.idleMs > 0 && !busy) due = Math.min(due, s.activeAt + g.idleMs);
   if (s.halfAt > 0) due = Math.min(due, s.halfAt + o.halfCloseTimeout);
   if (s.retireAt > 0) due = Math.min(due, s.retireAt);
@@ -69,6 +73,5 @@ export function scheduleNext(g: GuardContext, s: ConnState, now: number, busy: b
     const hb = o.heartbeat;
     due = Math.min(due, s.flags & F_AWAITING_PONG ? s.pingAt + hb.timeout : s.pingAt + hb.interval);
   }
-  if (due === Number.POSITIVE_INFINITY) g.wheel.cancel(s);
-  else g.wheel.schedule(s, Math.max(due, now + 1));
+  g.wheel.schedule(s, Math.max(due, now + 1));
 }

@@ -40,11 +40,13 @@ export const R_HEARTBEAT = 4;
 export const R_EVICTED = 5;
 export const R_DRAIN = 6;
 
-/** The part of a guard that per-connection code calls back into. */
-export interface ConnOwner {
-  onDue(state: ConnState, now: number): void;
-}
+const REASON_SHIFT = 8;
+const REASON_MASK = 0xf << REASON_SHIFT;
 
+/**
+ * Fifteen fields and nothing else: this object exists once per connection, so the reason lives in
+ * `flags` and the WebSocket ping time shares a field with the HTTP/2 stream count.
+ */
 export class ConnState implements WheelEntry {
   wheelNext: WheelEntry | null = null;
   wheelPrev: WheelEntry | null = null;
@@ -52,31 +54,52 @@ export class ConnState implements WheelEntry {
   listNext: ConnState | null = null;
   listPrev: ConnState | null = null;
   readonly socket: Socket;
-  readonly owner: ConnOwner;
   /** The ws WebSocket or the Http2Session riding on this socket. */
   app: object | null = null;
   flags: number;
-  reason = R_NONE;
   bornAt: number;
   activeAt: number;
   lastRead: number;
   lastWritten: number;
   /** When this connection reaches its (jittered) max age; 0 for never. */
   retireAt = 0;
-  /** When the peer's FIN was first seen, or the last ping was sent (WebSocket); 0 for never. */
+  /** When the peer's FIN was first seen; 0 for never. */
   halfAt = 0;
-  pingAt = 0;
-  /** HTTP/2 streams open. */
-  streams = 0;
+  /** WebSocket: when the last ping was sent. HTTP/2: streams open. */
+  aux = 0;
 
-  constructor(owner: ConnOwner, socket: Socket, kind: number, now: number) {
-    this.owner = owner;
+  constructor(socket: Socket, kind: number, now: number) {
     this.socket = socket;
     this.flags = kind;
     this.bornAt = now;
     this.activeAt = now;
     this.lastRead = socket.bytesRead;
     this.lastWritten = socket.bytesWritten;
+  }
+
+  /** Why guard closed this connection (an R_* value), or R_NONE. */
+  get reason(): number {
+    return ((this.flags & REASON_MASK) >> REASON_SHIFT) - 1;
+  }
+
+  set reason(r: number) {
+    this.flags = (this.flags & ~REASON_MASK) | ((r + 1) << REASON_SHIFT);
+  }
+
+  get pingAt(): number {
+    return this.aux;
+  }
+
+  set pingAt(t: number) {
+    this.aux = t;
+  }
+
+  get streams(): number {
+    return this.aux;
+  }
+
+  set streams(n: number) {
+    this.aux = n;
   }
 }
 

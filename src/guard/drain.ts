@@ -37,7 +37,10 @@ export function retireAll(g: GuardContext): number {
 /** Resolves once no connection is left, or destroys the rest after `graceMs` and then resolves. */
 export function waitForEmpty(g: GuardContext, graceMs: number, started: number): Promise<DrainResult> {
   return new Promise((resolve) => {
-    const check = (): boolean => g.conns.size === 0;
+    const check = (): boolean => {
+      g.sweep();
+      return g.conns.size === 0;
+    };
     let destroyed = 0;
     let done = false;
     const poll = setInterval(

@@ -1,11 +1,11 @@
 // The part of a guard that the per-connection functions read and call: options in milliseconds,
 // the wheel, the connection list and the bookkeeping of closes.
 import type { ConnList } from "./conn-list.js";
-import type { ConnOwner, ConnState } from "./conn-state.js";
+import type { ConnState } from "./conn-state.js";
 import type { ResolvedGuardOptions } from "./options.js";
 import type { TimerWheel } from "./timer-wheel.js";
 
-export interface GuardContext extends ConnOwner {
+export interface GuardContext {
   readonly opts: ResolvedGuardOptions;
   readonly wheel: TimerWheel<ConnState>;
   readonly conns: ConnList;
@@ -17,6 +17,10 @@ export interface GuardContext extends ConnOwner {
   closing: number;
   /** Counts a close by reason, emits the guard's 'close' event and sets state.reason. */
   record(state: ConnState, reason: number, now: number): void;
+  /** Drops a closed connection from the books (and reports a dead peer). */
+  forget(state: ConnState): void;
+  /** Forgets every connection whose socket is already destroyed. */
+  sweep(): void;
   /** Counts a connection refused at maxConnections. */
   rejectedOne(): void;
 }

@@ -123,6 +123,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   }
 
   stats(): GuardStats {
+    this.sweep();
     const byState: Record<ConnectionState, number> = { active: 0, idle: 0, "half-closed": 0, closing: 0 };
     const now = nowMs();
     for (let s = this.conns.head; s !== null; s = s.listNext) byState[stateName(this, s, now)]++;
@@ -141,6 +142,15 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     };
   }
 
+  /** Forgets every connection whose socket is already destroyed. */
+  sweep(): void {
+    for (let s = this.conns.head; s !== null; ) {
+      const next = s.listNext;
+      if (s.socket.destroyed) this.forget(s);
+      s = next;
+    }
+  }
+
   /** Starts tracking a socket; returns its state, or null when it was refused. */
   track(socket: Socket, kind: number): ConnState | null {
     const existing = stateOf(socket);
@@ -151,9 +161,8 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
       return null;
     }
     if (!admit(this, socket, now)) return null;
-    const s = new ConnState(this, socket, kind, now);
+    const s = new ConnState(socket, kind, now);
     (socket as unknown as { [kState]: ConnState })[kState] = s;
-    socket.on("close", socketOnClose);
     if (this.opts.maxAge > 0) s.retireAt = now + jittered(this.opts.maxAge, this.opts.maxAgeJitter);
     this.conns.push(s);
     this.#accepted++;
@@ -162,6 +171,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     return s;
   }
 
+  /** Called by the wheel's check once the socket is destroyed; at most checkEvery after its close. */
   forget(s: ConnState): void {
     this.wheel.cancel(s);
     this.conns.remove(s);
@@ -185,7 +195,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     if (server !== null) {
       // First in line: an HTTP/2 server opens its session inside its own listener of these events.
       server.prependListener("connection", (socket: Socket) => {
-        applySocketOptions(socket, this.opts);
+        if (this.#socketOptions) this.#socketOptions = applySocketOptions(socket, this.opts);
         if (!tls) this.track(socket, kind);
       });
       if (tls) server.prependListener("secureConnection", (socket: Socket) => this.track(socket, kind));
@@ -197,6 +207,8 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   }
 
   #requestHooked = false;
+  /** Cleared when the server turns out not to be TCP (a Unix socket): setsockopt is not tried again. */
+  #socketOptions = true;
   #prependRequestHook(): void {
     if (this.#requestHooked || this.#plan.server === null) return;
     this.#requestHooked = true;
@@ -223,11 +235,6 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   }
 }
 
-function socketOnClose(this: Socket): void {
-  const s = stateOf(this);
-  if (s !== undefined) (s.owner as Guard).forget(s);
-}
-
 function stateName(g: Guard, s: ConnState, now: number): ConnectionState {
   if (s.flags & (F_CLOSING | F_RETIRING)) return "closing";
   if (s.halfAt > 0) return "half-closed";
@@ -252,7 +259,8 @@ export function jittered(maxAge: number, jitter: number): number {
  */
 export function checkInterval(o: ResolvedGuardOptions): number {
   const base = o.idleTimeout > 0 ? o.idleTimeout : o.halfCloseTimeout;
-  return Math.max(5, Math.floor(base / 50));
+  if (base === 0) return 1000;
+  return Math.min(5000, Math.max(5, Math.floor(base / 50)));
 }
 
 /** The wheel's tick: a fraction of the shortest deadline, between 5ms and 1s. */

@@ -12,8 +12,10 @@ const EVICTION_SCAN = 64;
 export function admit(g: GuardContext, socket: Socket, now: number): boolean {
   const max = g.opts.maxConnections;
   if (max === 0 || g.conns.size - g.closing < max) return true;
+  const victim = findIdlest(g, now);
+  // The walk forgets connections already closed: that may have made room.
+  if (g.conns.size - g.closing < max) return true;
   if (g.opts.onSaturation === "evict-idlest") {
-    const victim = findIdlest(g, now);
     if (victim !== null) {
       closeConnection(g, victim, R_EVICTED, now);
       return true;
@@ -26,13 +28,14 @@ export function admit(g: GuardContext, socket: Socket, now: number): boolean {
 
 /**
  * The list is ordered by activity seen at the last check; a candidate whose counters moved since
- * then is active after all and moves to the other end.
+ * then is active after all and moves to the other end. Closed connections met on the way are forgotten.
  */
 export function findIdlest(g: GuardContext, now: number): ConnState | null {
   let s = g.conns.head;
   for (let i = 0; s !== null && i < EVICTION_SCAN; i++) {
     const next = s.listNext;
-    if ((s.flags & (F_CLOSING | F_RETIRING)) === 0 && !s.socket.destroyed && !isBusy(s)) {
+    if (s.socket.destroyed) g.forget(s);
+    else if ((s.flags & (F_CLOSING | F_RETIRING)) === 0 && !isBusy(s)) {
       if (s.socket.bytesRead === s.lastRead && s.socket.bytesWritten === s.lastWritten) return s;
       s.lastRead = s.socket.bytesRead;
       s.lastWritten = s.socket.bytesWritten;

@@ -21,11 +21,15 @@ export function socketFd(socket: Socket): number {
   return typeof fd === "number" ? fd : -1;
 }
 
-/** Applies keepAlive and userTimeout; returns false when the socket has no TCP descriptor. */
+/**
+ * Applies keepAlive and userTimeout. Returns false only when the socket is not TCP (a Unix socket),
+ * so that the caller stops trying. socket.remoteFamily is read only then: it caches an object on
+ * the socket, heap that every connection would pay.
+ */
 export function applySocketOptions(socket: Socket, opts: ResolvedGuardOptions): boolean {
-  if (opts.keepAlive === null && opts.userTimeout === 0) return true;
+  if (opts.keepAlive === null && opts.userTimeout === 0) return false;
   const fd = socketFd(socket);
-  if (fd < 0 || socket.remoteFamily === undefined) return false;
+  if (fd < 0) return true;
   try {
     const ka = opts.keepAlive;
     if (ka !== null) {
@@ -37,8 +41,8 @@ export function applySocketOptions(socket: Socket, opts: ResolvedGuardOptions): 
     if (opts.userTimeout > 0) setsockoptInt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, opts.userTimeout);
     return true;
   } catch {
-    // The peer may already have gone; the socket's own error path reports that.
-    return false;
+    // The peer may already have gone (its own error path reports that), or this is no TCP socket.
+    return socket.remoteFamily !== undefined;
   }
 }
 
