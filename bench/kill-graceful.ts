@@ -1,0 +1,108 @@
+// Graceful closing rate: FIN through a pidfd_getfd duplicate of each owner's descriptor, for every
+// socket of a farm of idle loopback connections (a fresh farm per run). Measured as a library call
+// (scan with owners, checks, shutdowns) and through the CLI. The farm's processes never read, so no
+// owner closes on its own: the figure is idlereap's work only. Grace 0: no escalation wait.
+// Run: `npm run build && npx tsx bench/kill-graceful.ts`. Target: at least 5000 sockets/s.
+import { execFileSync, spawnSync } from "node:child_process";
+import { resolveNetns } from "../src/kernel/netns.js";
+import { compileFilter } from "../src/policy/socket-filter.js";
+import { Closer } from "../src/reap/closer.js";
+import { Escalations } from "../src/reap/escalations.js";
+import { planActions } from "../src/reap/plan.js";
+import { Protection } from "../src/reap/protect.js";
+import { carryOut } from "../src/reap/reaper.js";
+import { collectSockets } from "../src/scan/collect.js";
+import { createNetns, destroyNetns } from "../test/helpers/netns.js";
+import { buildFarm } from "./lib/farm.js";
+import { fmt, median } from "./lib/measure.js";
+
+const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 16_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TARGET = 5000;
+const root = new URL("..", import.meta.url).pathname;
+
+function established(netns: string): number {
+  const out = execFileSync("ip", ["netns", "exec", netns, "ss", "-tanH", "state", "established"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
+  return out.split("\n").filter(Boolean).length;
+}
+
+async function onFreshFarm(netns: string, close: () => { ms: number; closed: number }) {
+  const farm = await buildFarm({ connections: SOCKETS / 2, processes: 2, netns });
+  try {
+    const before = established(netns);
+    const r = close();
+    const left = established(netns);
+    if (left !== 0) throw new Error(`${left} of ${before} sockets still established`);
+    return r;
+  } finally {
+    await farm.close();
+  }
+}
+
+function library(netns: string): { ms: number; closed: number } {
+  const t0 = performance.now();
+  const ref = resolveNetns(netns);
+  const { sockets } = collectSockets([ref], {
+    filter: compileFilter({ states: "established" }),
+    owners: true,
+  });
+  const plan = planActions(
+    sockets.map((socket) => ({ socket, action: "close", force: false, graceMs: 0, allowAbort: false })),
+    { protection: new Protection() },
+  );
+  const closer = new Closer(new Map([[ref.name, ref]]));
+  const outcomes = carryOut(plan.act, { closer, escalations: new Escalations(), dryRun: false });
+  closer.release();
+  const ms = performance.now() - t0;
+  return { ms, closed: outcomes.filter((o) => o.result === "closed").length };
+}
+
+function cli(netns: string): { ms: number; closed: number } {
+  const t0 = performance.now();
+  const r = spawnSync(
+    "ip",
+    [
+      "netns",
+      "exec",
+      netns,
+      process.execPath,
+      `${root}bin/idlereap.js`,
+      "kill",
+      "--state",
+      "established",
+    ].concat(["--grace", "0", "--yes", "--quiet"]),
+    { encoding: "utf8" },
+  );
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`kill: exit ${r.status}: ${r.stderr}`);
+  const closed = Number(/closed gracefully (\d+)/.exec(r.stdout)?.[1] ?? 0);
+  return { ms, closed };
+}
+
+const ns = createNetns("irbench");
+const lib: { ms: number; closed: number }[] = [];
+const viaCli: { ms: number; closed: number }[] = [];
+try {
+  for (let i = 0; i < RUNS; i++) {
+    lib.push(await onFreshFarm(ns.name, () => library(ns.name)));
+    viaCli.push(await onFreshFarm(ns.name, () => cli(ns.name)));
+  }
+} finally {
+  await destroyNetns(ns);
+}
+const rate = (r: { ms: number; closed: number }) => (r.closed / r.ms) * 1000;
+const show = (name: string, runs: { ms: number; closed: number }[]) => {
+  const rates = runs.map(rate);
+  const m = median(rates);
+  console.log(
+    `  ${name.padEnd(44)} ${m.toFixed(0).padStart(7)} sockets/s  ratio ${(m / TARGET).toFixed(2)} ${m >= TARGET ? "ok" : "MISSED"}   runs ${runs.map((r) => `${r.closed} in ${fmt(r.ms)}`).join(", ")}`,
+  );
+};
+console.log(
+  `graceful close of ${SOCKETS} idle sockets, median of ${RUNS} runs (target >= ${TARGET} sockets/s)`,
+);
+show("library: scan with owners + shutdowns", lib);
+show("idlereap kill --grace 0 --yes (with Node start)", viaCli);
