@@ -1,7 +1,9 @@
 // The `idlereap` command line: one file per command under ./commands, registered here.
+
 import { Command, CommanderError } from "commander";
 import { ConfigError, IdlereapError, InputError } from "../errors.js";
 import { loadCommands } from "./commands/index.js";
+import { type CliIo, io, withIo } from "./io.js";
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("idlereap")
@@ -22,14 +24,24 @@ function applyToAll(cmd: Command, fn: (cmd: Command) => void): void {
 }
 
 /** Runs the CLI and returns the process exit code: 0 ok, 1 findings or failures, 2 bad usage. */
-export async function main(argv: string[]): Promise<number> {
-  try {
-    const program = await buildProgram(argv);
-    await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (err) {
-    return reportError(err);
-  }
+export async function main(argv: string[], streams?: CliIo): Promise<number> {
+  return withIo(streams, async () => {
+    try {
+      const program = await buildProgram(argv);
+      if (streams) {
+        applyToAll(program, (cmd) =>
+          cmd.configureOutput({
+            writeOut: (s) => streams.stdout.write(s),
+            writeErr: (s) => streams.stderr.write(s),
+          }),
+        );
+      }
+      await program.parseAsync(argv);
+      return typeof process.exitCode === "number" ? process.exitCode : 0;
+    } catch (err) {
+      return reportError(err);
+    }
+  });
 }
 
 export function reportError(err: unknown): number {
@@ -38,10 +50,10 @@ export function reportError(err: unknown): number {
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof IdlereapError) {
-    process.stderr.write(`idlereap: ${err.message} [${err.code}]\n`);
+    io.stderr.write(`idlereap: ${err.message} [${err.code}]\n`);
     // Bad input (a flag, a value, a config) is the user's to fix: exit 2, as for a usage error.
     return err instanceof InputError || err instanceof ConfigError ? 2 : 1;
   }
-  process.stderr.write(`idlereap: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  io.stderr.write(`idlereap: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
 }

@@ -200,9 +200,14 @@ export class DiagMessageView {
       : undefined;
   }
   infoU64(field: number): number | undefined {
-    return this.infoOff >= 0 && field + 8 <= this.infoLen
-      ? Number(this.buf.readBigUInt64LE(this.infoOff + field))
-      : undefined;
+    return this.infoOff >= 0 && field + 8 <= this.infoLen ? u64(this.buf, this.infoOff + field) : undefined;
+  }
+  /** The cookie in decimal, without a BigInt when it fits a double exactly (it nearly always does). */
+  get cookieText(): string {
+    return u64Text(this.buf, this.base + DIAG_MSG.id + SOCKID.cookie);
+  }
+  get cgroupIdText(): string | undefined {
+    return this.cgroupOff < 0 ? undefined : u64Text(this.buf, this.cgroupOff);
   }
   get lastSendMs(): number | undefined {
     return this.infoU32(TCP_INFO.lastDataSent);
@@ -264,4 +269,15 @@ export class DiagMessageView {
       cookie: this.cookie,
     };
   }
+}
+
+/** A little-endian u64 as a number (exact up to 2^53). */
+function u64(buf: Buffer, off: number): number {
+  return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 4294967296;
+}
+
+function u64Text(buf: Buffer, off: number): string {
+  const hi = buf.readUInt32LE(off + 4);
+  if (hi < 0x200000) return String(buf.readUInt32LE(off) + hi * 4294967296);
+  return buf.readBigUInt64LE(off).toString();
 }

@@ -77,7 +77,6 @@ export function socketFromView(
   owner: SocketOwner | undefined,
   cgroup: CgroupInfo | undefined,
 ): TcpSocket {
-  const cg = view.cgroupId;
   // A listener's tcp_info timestamps are all zero: it has no data of its own to be idle from.
   const timed = view.stateNumber !== LISTEN;
   return {
@@ -106,9 +105,9 @@ export function socketFromView(
     timerExpiresMs: view.expiresMs,
     keepalive: view.timerNumber === 2,
     inode: view.inode,
-    cookie: view.cookie.toString(),
+    cookie: view.cookieText,
     uid: view.uid,
-    cgroupId: cg === undefined ? null : cg.toString(),
+    cgroupId: view.cgroupIdText ?? null,
     cgroup: cgroup?.path ?? null,
     unit: cgroup?.unit ?? null,
     container: cgroup?.container ?? null,

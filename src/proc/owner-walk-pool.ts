@@ -16,7 +16,7 @@ import {
 } from "./socket-owners.js";
 
 export interface OwnerWalkPoolOptions {
-  /** Worker threads; default min(2, available cores). 1 walks on the calling thread. */
+  /** Worker threads; default min(2, available cores). 0 walks on the calling thread. */
   readonly threads?: number;
   /** A thread that has not answered in this many ms is replaced; default 30000. */
   readonly timeoutMs?: number;
@@ -38,7 +38,7 @@ export class OwnerWalkPool {
   #nextId = 1;
 
   constructor(options: OwnerWalkPoolOptions = {}) {
-    this.#threads = Math.max(1, options.threads ?? Math.min(2, availableParallelism()));
+    this.#threads = Math.max(0, options.threads ?? Math.min(2, availableParallelism()));
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -48,7 +48,7 @@ export class OwnerWalkPool {
 
   /** Same result as findSocketOwners; a predicate `wanted` cannot cross threads and walks here. */
   async find(options: SocketOwnerOptions = {}): Promise<SocketOwnerMap> {
-    if (this.#threads === 1 || typeof options.wanted === "function") return findSocketOwners(options);
+    if (this.#threads === 0 || typeof options.wanted === "function") return findSocketOwners(options);
     try {
       return await this.#findThreaded(options, options.wanted);
     } catch {

@@ -106,7 +106,7 @@ function statusOf(ns: NetnsRef, options: StatusOptions, cgroups: CgroupIndex): N
   for (const s of [...tally.longestIdle, ...tally.deadPeers]) {
     const o = ownerOf(s.inode);
     if (o) Object.assign(s, o);
-    const cg = s.cgroupId === null ? undefined : cgroupOf(BigInt(s.cgroupId));
+    const cg = cgroupOf(s.cgroupId);
     if (cg) Object.assign(s, { cgroup: cg.path, unit: cg.unit, container: cg.container, pod: cg.pod });
   }
   const est = tally.established.length;

@@ -40,7 +40,7 @@ export function collectSockets(namespaces: readonly NetnsRef[], options: Collect
       [ns],
       { filter: options.filter, owners: scanOwners },
       (view, n, owner) => {
-        sockets.push(socketFromView(view, n.name, owner, cgroupInfo(view.cgroupId)));
+        sockets.push(socketFromView(view, n.name, owner, cgroupInfo(view.cgroupIdText)));
       },
     );
     results.push(result as NetnsScanResult);
@@ -90,12 +90,14 @@ function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options
 }
 
 /** Resolves cgroup ids to path, unit, container and pod, once per id. */
-export function cgroupResolver(index: CgroupIndex): (id: bigint | undefined) => CgroupInfo | undefined {
-  const cache = new Map<bigint, CgroupInfo | undefined>();
+export function cgroupResolver(
+  index: CgroupIndex,
+): (id: string | null | undefined) => CgroupInfo | undefined {
+  const cache = new Map<string, CgroupInfo | undefined>();
   return (id) => {
-    if (id === undefined) return undefined;
+    if (id === undefined || id === null) return undefined;
     if (cache.has(id)) return cache.get(id);
-    const path = index.pathOf(id);
+    const path = index.pathOf(BigInt(id));
     let info: CgroupInfo | undefined;
     if (path !== undefined) {
       const d = describeCgroup(path);

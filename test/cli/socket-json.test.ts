@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { socketToJson } from "../../src/cli/output/socket-json.js";
-import type { TcpSocket } from "../../src/model/tcp-socket.js";
+import { ownerJsonTail, socketToJson, viewJsonHead } from "../../src/cli/output/socket-json.js";
+import {
+  ByteSink,
+  cgroupSegments,
+  netnsHead,
+  writeOwnerTail,
+  writeViewHead,
+} from "../../src/cli/output/socket-json-bytes.js";
+import { DiagMessageView } from "../../src/kernel/inet-diag-codec.js";
+import { socketFromView, type TcpSocket } from "../../src/model/tcp-socket.js";
 
 const base: TcpSocket = {
   netns: "host",
@@ -71,4 +80,92 @@ test("socket JSON text is exactly what JSON.stringify writes", () => {
 
 test("socket JSON text covers every field of the model", () => {
   assert.deepEqual(Object.keys(JSON.parse(socketToJson(base))), Object.keys(base));
+});
+
+test("socket JSON written from the kernel's reply equals the object's JSON", () => {
+  const fixture = Buffer.from(
+    readFileSync(new URL("../fixtures/inet-diag-established.hex", import.meta.url), "utf8").replace(
+      /\s+/g,
+      "",
+    ),
+    "hex",
+  );
+  const listen = Buffer.from(fixture);
+  listen[16 + 1] = 10;
+  const noInfo = Buffer.from(fixture.subarray(0, 16 + 72));
+  noInfo.writeUInt32LE(noInfo.length, 0);
+  const bigCookie = Buffer.from(fixture);
+  bigCookie.writeBigUInt64LE(0xfedcba9876543210n, 16 + 4 + 40);
+  const cg = { path: '/kubepods.slice/x"y', unit: null, container: "ab12", pod: "0f-1" };
+  const owner = { pid: 42, fd: 7, command: 'node "x"' };
+  for (const buf of [fixture, listen, noInfo, bigCookie]) {
+    const v = new DiagMessageView().reset(buf, 0, buf.length);
+    for (const [c, o] of [
+      [cg, owner],
+      [undefined, undefined],
+    ] as const) {
+      const expected = JSON.stringify(socketFromView(v, "ns\\1", o, c));
+      assert.equal(viewJsonHead(v, JSON.stringify("ns\\1"), c) + ownerJsonTail(o), expected);
+      assert.equal(socketToJson(socketFromView(v, "ns\\1", o, c)), expected);
+    }
+  }
+});
+
+test("non-ASCII text is escaped, so the JSON is plain ASCII and parses to the same values", () => {
+  const s: TcpSocket = { ...base, command: "nœud-✓", cgroup: "/ünit.slice" };
+  const text = socketToJson(s);
+  assert.match(text, /^[\x20-\x7e]+$/);
+  assert.deepEqual(JSON.parse(text), s);
+});
+
+test("socket JSON bytes written from the reply equal the text form", () => {
+  const fixture = Buffer.from(
+    readFileSync(new URL("../fixtures/inet-diag-established.hex", import.meta.url), "utf8").replace(
+      /\s+/g,
+      "",
+    ),
+    "hex",
+  );
+  const v6 = Buffer.from(fixture);
+  v6[16] = 10;
+  v6.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 16 + 4 + 4);
+  const big = Buffer.from(fixture);
+  big.writeUInt32LE(4_294_967_295, 16 + 68);
+  const listen = Buffer.from(fixture);
+  listen[16 + 1] = 10;
+  const noInfo = Buffer.from(fixture.subarray(0, 16 + 72));
+  noInfo.writeUInt32LE(noInfo.length, 0);
+  const cg = { path: "/system.slice/ü.service", unit: "ü.service", container: null, pod: null };
+  for (const buf of [fixture, v6, big, listen, noInfo]) {
+    const v = new DiagMessageView().reset(buf, 0, buf.length);
+    for (const [c, o] of [
+      [cg, { pid: 9, fd: 123456, command: "x" }],
+      [undefined, undefined],
+    ] as const) {
+      const sink = new ByteSink(16);
+      writeViewHead(
+        sink,
+        v,
+        netnsHead("blue"),
+        cgroupSegments(() => c),
+      );
+      writeOwnerTail(sink, o);
+      const text = sink.buf.toString("latin1", 0, sink.pos);
+      const expected =
+        viewJsonHead(v, JSON.stringify("blue"), v.cgroupOff < 0 ? undefined : c) + ownerJsonTail(o);
+      assert.equal(text, expected);
+    }
+  }
+});
+
+test("the byte sink writes integers of every size", () => {
+  const sink = new ByteSink(4);
+  const values = [0, 7, 10, 99, 100, 65535, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
+  for (const n of values) {
+    sink.reserve(24);
+    sink.uint(n);
+    sink.reserve(1);
+    sink.ascii(" ");
+  }
+  assert.equal(sink.buf.toString("latin1", 0, sink.pos), `${values.join(" ")} `);
 });

@@ -1,4 +1,5 @@
 // `idlereap firewall apply|status|remove`: per-port conntrack idle timeouts in table inet idlereap.
+
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
 import {
@@ -11,6 +12,7 @@ import {
 import type { PortTimeout } from "../../firewall/ruleset.js";
 import { resolveNetns } from "../../tune/netns.js";
 import { parseDuration } from "../../util/duration.js";
+import { io } from "../io.js";
 import { strict } from "./tune.js";
 
 const NETNS_HELP = "network namespace: host, a name in /run/netns, or a path like /proc/PID/ns/net";
@@ -51,7 +53,7 @@ function netnsPath(spec: string | undefined): string | undefined {
 }
 
 function print(text: string): void {
-  process.stdout.write(text);
+  io.stdout.write(text);
 }
 
 function applyCommand(): Command {

@@ -1,5 +1,6 @@
 // `idlereap kill`: close the sockets the `ls` filters select, gracefully by default. Without --yes it
 // only prints what it would do.
+
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
 import { compileFilter } from "../../policy/socket-filter.js";
@@ -16,6 +17,7 @@ import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { formatDuration, parseDuration } from "../../util/duration.js";
 import { addFilterOptions, type FilterFlags, filterSpecFromFlags } from "../filter-options.js";
+import { io } from "../io.js";
 import { type Column, renderTable } from "../output/table.js";
 import { reportScanErrors } from "../scan-errors.js";
 
@@ -126,12 +128,10 @@ function report(
   showNetns: boolean,
 ): void {
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ dryRun, summary, outcomes: outcomes.map(flatten) })}\n`);
+    io.stdout.write(`${JSON.stringify({ dryRun, summary, outcomes: outcomes.map(flatten) })}\n`);
   } else {
     if (!flags.quiet && outcomes.length > 0) printTable(outcomes, showNetns);
-    process.stdout.write(
-      `${dryRun ? "dry run (add --yes to act): " : ""}${formatSummary(summary, dryRun)}\n`,
-    );
+    io.stdout.write(`${dryRun ? "dry run (add --yes to act): " : ""}${formatSummary(summary, dryRun)}\n`);
   }
   if (summary.failed > 0) process.exitCode = 1;
 }
@@ -175,7 +175,7 @@ function printTable(outcomes: Outcome[], showNetns: boolean): void {
     },
     { header: "RESULT", value: (o) => resultText(o) },
   ];
-  process.stdout.write(`${renderTable(outcomes, columns)}\n`);
+  io.stdout.write(`${renderTable(outcomes, columns)}\n`);
 }
 
 function resultText(o: Outcome): string {

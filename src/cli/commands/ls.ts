@@ -1,4 +1,5 @@
 // `idlereap ls`: the TCP socket table, ss-like, with idle times and owners.
+
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
 import type { TcpSocket } from "../../model/tcp-socket.js";
@@ -7,6 +8,8 @@ import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { formatDuration } from "../../util/duration.js";
 import { addFilterOptions, type FilterFlags, filterSpecFromFlags, parseLimit } from "../filter-options.js";
+import { io } from "../io.js";
+import { streamJson } from "../ls-stream.js";
 import { JsonArrayWriter } from "../output/json-stream.js";
 import { socketToJson } from "../output/socket-json.js";
 import { type Column, renderTable } from "../output/table.js";
@@ -41,7 +44,7 @@ export function lsCommand(): Command {
   return cmd;
 }
 
-function runLs(flags: LsFlags): void {
+async function runLs(flags: LsFlags): Promise<void> {
   const spec = filterSpecFromFlags(flags);
   const limit = parseLimit(flags.limit);
   const sort = flags.sort === undefined ? undefined : SORTS[flags.sort];
@@ -53,6 +56,10 @@ function runLs(flags: LsFlags): void {
   }
   const filter = compileFilter(spec);
   const namespaces = selectNamespaces(flags.netns);
+  if (flags.json && !sort && limit === undefined && !filter.needsOwners) {
+    const results = await streamJson(namespaces, filter, flags.process !== false);
+    return reportScanErrors(results, flags.netns?.includes("all"));
+  }
   const { sockets, namespaces: results } = collectSockets(namespaces, {
     filter,
     owners: flags.process !== false,
@@ -86,5 +93,5 @@ function printTable(sockets: TcpSocket[], showNetns: boolean): void {
     { header: "TIMER", value: (s) => (s.timer === "off" ? "-" : s.timer) },
     { header: "PROCESS", value: (s) => (s.pid === null ? "-" : `${s.command}/${s.pid} fd=${s.fd}`) },
   ];
-  process.stdout.write(`${renderTable(sockets, columns)}\n`);
+  io.stdout.write(`${renderTable(sockets, columns)}\n`);
 }

@@ -1,5 +1,6 @@
 // `idlereap run`: the policy daemon. The policy is validated before anything runs; SIGHUP reloads it
 // (a bad new policy is refused and the old one keeps running); SIGTERM and SIGINT stop cleanly.
+
 import { Command } from "commander";
 import { Registry } from "prom-client";
 import { Daemon } from "../../daemon/daemon.js";
@@ -7,6 +8,7 @@ import { InputError } from "../../errors.js";
 import { loadPolicyFile } from "../../policy/policy-load.js";
 import { formatSummary, summarize } from "../../reap/summary.js";
 import { formatDuration } from "../../util/duration.js";
+import { io } from "../io.js";
 
 interface RunFlags {
   config?: string;
@@ -31,7 +33,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
     throw new InputError("IDLEREAP_ERR_CLI_USAGE", "--config: a policy file is required", "--config");
   const policy = loadPolicyFile(file);
   if (flags.check) {
-    process.stdout.write(
+    io.stdout.write(
       `${file}: valid, ${policy.rules.length} rules, interval ${formatDuration(policy.interval)}\n`,
     );
     return;
@@ -44,7 +46,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   await daemon.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(`idlereap run: ${signal}, stopping\n`);
+      io.stderr.write(`idlereap run: ${signal}, stopping\n`);
       daemon.stop().then(resolve, resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
@@ -67,6 +69,6 @@ async function runOnce(daemon: Daemon): Promise<void> {
   await daemon.settle();
   const summary = summarize(outcomes);
   await daemon.stop();
-  process.stdout.write(`${formatSummary(summary, false)}\n`);
+  io.stdout.write(`${formatSummary(summary, false)}\n`);
   if (summary.failed > 0) process.exitCode = 1;
 }

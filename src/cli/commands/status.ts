@@ -1,4 +1,5 @@
 // `idlereap status`: the one-screen health report of the host's TCP connections.
+
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
 import { type Finding, SEVERITIES, type Severity } from "../../report/findings.js";
@@ -6,6 +7,7 @@ import { buildStatus, type NetnsStatus, type ProcessCount, type StatusReport } f
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { formatDuration, parseDuration } from "../../util/duration.js";
 import { addNetnsOption } from "../filter-options.js";
+import { io } from "../io.js";
 import { renderTable } from "../output/table.js";
 
 interface StatusFlags {
@@ -45,11 +47,11 @@ function runStatus(flags: StatusFlags): void {
     throw new InputError("IDLEREAP_ERR_CLI_USAGE", (err as Error).message, "--dead-peer-after");
   }
   const report = buildStatus(selectNamespaces(flags.netns), { deadPeerMs, owners: flags.process !== false });
-  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
   // With --netns all, a namespace that vanished between listing and scanning is a race, not an error.
   const discovered = flags.netns?.includes("all") ?? false;
   const errors = report.errors.filter((e) => !(discovered && e.code === "IDLEREAP_ERR_NETNS_NOT_FOUND"));
-  for (const e of errors) process.stderr.write(`idlereap: netns ${e.netns} not scanned: ${e.message}\n`);
+  for (const e of errors) io.stderr.write(`idlereap: netns ${e.netns} not scanned: ${e.message}\n`);
   if (errors.length > 0) process.exitCode = 1;
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) process.exitCode = 1;
 }

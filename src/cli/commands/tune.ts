@@ -1,4 +1,5 @@
 // `idlereap tune audit|apply|rollback|lint`: read, apply, persist and undo sysctl profiles.
+
 import { join } from "node:path";
 import { Command } from "commander";
 import { applyTune, formatPlan, planTune } from "../../tune/apply.js";
@@ -10,6 +11,7 @@ import { DEFAULT_PERSIST_FILE } from "../../tune/persist.js";
 import { DEFAULT_PROC_SYS, ProcSys } from "../../tune/proc-sys.js";
 import { loadProfile } from "../../tune/profile.js";
 import { rollbackTune } from "../../tune/rollback.js";
+import { io } from "../io.js";
 
 /** Roots the CLI reads from the environment so that tests never touch the host's files. */
 function roots() {
@@ -24,7 +26,7 @@ function roots() {
 }
 
 function out(text: string): void {
-  process.stdout.write(text);
+  io.stdout.write(text);
 }
 
 /** Subcommands added with addCommand do not inherit these: errors must reach main() to exit 2. */
