@@ -124,3 +124,36 @@ test("HTTP/2: an idle session gets GOAWAY and closes; one with an open stream li
     await closeServer(server);
   }
 });
+
+test("HTTP/2: at max age a session with a stream in flight gets GOAWAY and the stream completes", async () => {
+  const server = http2.createServer();
+  server.on("stream", (stream) => {
+    setTimeout(() => {
+      stream.respond({ ":status": 200 });
+      stream.end("ok");
+    }, 250);
+  });
+  const g = guard(server, { ...QUIET, idleTimeout: 0, maxAge: 100, maxAgeJitter: 0 });
+  const port = await listen(server);
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on("error", () => {});
+  try {
+    let goawayAt = 0;
+    session.on("goaway", () => {
+      goawayAt = performance.now();
+    });
+    const t0 = performance.now();
+    const status = await new Promise<number>((resolve) => {
+      const req = session.request({ ":path": "/" });
+      req.on("response", (h) => resolve(Number(h[":status"])));
+      req.resume();
+    });
+    assert.equal(status, 200);
+    assert.ok(goawayAt > 0 && goawayAt - t0 < 250, "GOAWAY came before the response");
+    await waitFor(() => session.closed || session.destroyed, 2000, "session closed");
+    assert.equal(g.stats().closed["max-age"], 1);
+  } finally {
+    session.destroy();
+    await closeServer(server);
+  }
+});
