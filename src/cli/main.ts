@@ -1,5 +1,6 @@
 // The `idlereap` command line: one file per command under ./commands, registered here.
 
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError, IdlereapError, InputError } from "../errors.js";
 import { loadCommands } from "./commands/index.js";
@@ -16,7 +17,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program;
 }
 
-const VERSION = "0.1.0";
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 function applyToAll(cmd: Command, fn: (cmd: Command) => void): void {
   fn(cmd);
