@@ -182,7 +182,12 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   }
 
   adopt(ws: WebSocket, req: IncomingMessage): void {
-    const s = stateOf(req.socket) ?? this.track(req.socket, this.#plan.kind);
+    let s = stateOf(req.socket) ?? null;
+    if (s === null) {
+      // noServer mode: guard sees this socket for the first time.
+      if (this.#socketOptions) this.#socketOptions = applySocketOptions(req.socket, this.opts);
+      s = this.track(req.socket, this.#plan.kind);
+    }
     if (s === null) return;
     const now = nowMs();
     adoptWebSocket(s, ws, now);
