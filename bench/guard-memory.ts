@@ -27,7 +27,15 @@ async function serve(mode: string): Promise<void> {
   if (mode === "guarded") guard(server, { idleTimeout: "10m" });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   reply({ port: (server.address() as net.AddressInfo).port });
-  onCommands(async () => {
+  onCommands(async (cmd) => {
+    if (cmd.cmd === "cpu") {
+      // CPU spent while every connection sits idle: guard's checks are all that runs.
+      const start = process.cpuUsage();
+      await new Promise((r) => setTimeout(r, Number(cmd.ms)));
+      const used = process.cpuUsage(start);
+      reply({ cpuMs: (used.user + used.system) / 1000 });
+      return;
+    }
     await new Promise((r) => setTimeout(r, 200));
     reply({ heap: settledHeap(), connections });
   });
@@ -52,7 +60,9 @@ async function clients(port: number, count: number, host: string): Promise<void>
   process.stdin.on("end", () => process.exit(0));
 }
 
-async function measure(mode: string, count: number, host: string): Promise<number> {
+const IDLE_CPU_MS = 3000;
+
+async function measure(mode: string, count: number, host: string): Promise<{ bytes: number; cpu: number }> {
   const server = spawnRole(SCRIPT, ["--serve", mode], ["--expose-gc"]);
   try {
     const { port } = await server.next<{ port: number }>();
@@ -64,7 +74,9 @@ async function measure(mode: string, count: number, host: string): Promise<numbe
       server.send({ cmd: "heap" });
       const after = await server.next<{ heap: number; connections: number }>();
       if (after.connections !== count) throw new Error(`${after.connections} connections, expected ${count}`);
-      return (after.heap - before.heap) / count;
+      server.send({ cmd: "cpu", ms: IDLE_CPU_MS });
+      const { cpuMs } = await server.next<{ cpuMs: number }>();
+      return { bytes: (after.heap - before.heap) / count, cpu: cpuMs / IDLE_CPU_MS };
     } finally {
       await client.stop();
     }
@@ -83,9 +95,12 @@ async function main(): Promise<void> {
     // A fresh source address per run: the previous run's client ports may sit in TIME_WAIT.
     const p = await measure("plain", count, `127.0.0.${2 + 2 * i}`);
     const g = await measure("guarded", count, `127.0.0.${3 + 2 * i}`);
-    plain.push(p);
-    guarded.push(g);
-    console.log(`  round ${i + 1}: plain ${p.toFixed(0)} B/conn, guarded ${g.toFixed(0)} B/conn`);
+    plain.push(p.bytes);
+    guarded.push(g.bytes);
+    console.log(
+      `  round ${i + 1}: plain ${p.bytes.toFixed(0)} B/conn, guarded ${g.bytes.toFixed(0)} B/conn; ` +
+        `CPU while idle: plain ${(p.cpu * 100).toFixed(1)}%, guarded ${(g.cpu * 100).toFixed(1)}% of a core`,
+    );
   }
   const extra = median(guarded) - median(plain);
   console.log(`plain   (no guard): ${median(plain).toFixed(0)} bytes of heap per connection (median)`);

@@ -1,6 +1,6 @@
 // HTTP keep-alive throughput of a guarded server against the same server without guard, measured
 // side by side with wrk in one run. Target: guarded >= 0.97 × plain.
-// Run: npx tsx bench/guard-throughput.ts [seconds per round=5] [rounds=5] [connections=64]
+// Run: npx tsx bench/guard-throughput.ts [seconds per round=5] [rounds=5] [connections per server=128]
 import { execFile } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -57,7 +57,7 @@ async function round(seconds: number, connections: number): Promise<{ plain: num
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const rounds = Number(process.argv[3] ?? 5);
-  const connections = Number(process.argv[4] ?? 64);
+  const connections = Number(process.argv[4] ?? 128);
   const ratios: number[] = [];
   const plains: number[] = [];
   const guardeds: number[] = [];
