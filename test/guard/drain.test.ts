@@ -43,7 +43,7 @@ test("drain finishes in-flight work, closes idle connections and WebSockets, sto
   const t0 = performance.now();
   const drained = g.drain({ grace: "2s" });
   const idleEnd = await serverClosed(idle, t0);
-  assert.ok(idleEnd.ms < 100, `idle connection closed after ${idleEnd.ms}ms`);
+  assert.ok(idleEnd.ms < 300, `idle connection closed after ${idleEnd.ms}ms`);
   assert.equal(await wsCode, 1001);
   await assert.rejects(connect(port), /ECONNREFUSED/, "no longer accepting");
   const response = await slow;

@@ -39,7 +39,7 @@ test("saturation evicts the idlest connection, not the oldest", async () => {
     const newcomer = await connect(port);
     clients.push(newcomer);
     const end = await serverClosed(idle, t0, 1000);
-    assert.ok(end.ms < 100);
+    assert.ok(end.ms < 300, `evicted after ${end.ms}ms`);
     await sleep(50);
     assert.equal(oldestBusy.destroyed || oldestBusy.readableEnded, false);
     assert.equal(busy.destroyed || busy.readableEnded, false);

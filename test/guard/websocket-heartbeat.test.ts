@@ -72,7 +72,7 @@ test("heartbeat frames are not activity: a quiet client closes at idleTimeout wi
     const code = await closeCode(quiet);
     const ms = performance.now() - t0;
     assert.equal(code, 1000);
-    assert.ok(ms >= 240 && ms < 250 * 1.05 + 80, `closed after ${ms}ms`);
+    assert.ok(ms >= 240 && ms < 250 + 150, `closed after ${ms}ms`);
     assert.ok(pings >= 4, `${pings} pings before the idle close`);
     assert.equal(chatty.readyState, WebSocket.OPEN);
     assert.equal(g.stats().closed.idle, 1);
