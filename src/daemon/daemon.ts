@@ -20,7 +20,7 @@ import { formatSummary, summarize } from "../reap/summary.js";
 import { computePressure, readNetnsSettings } from "../report/pressure.js";
 import { selectNamespaces } from "../scan/namespaces.js";
 import { AuditLog, auditRecord } from "./audit-log.js";
-import { type NetnsScan, scanNetns } from "./netns-scan.js";
+import { ALL_STATES_MASK, type DueRule, type NetnsScan, scanNetns } from "./netns-scan.js";
 import { thresholdScale } from "./pressure-scale.js";
 import { SeenTracker } from "./seen-tracker.js";
 
@@ -64,6 +64,10 @@ export class Daemon {
   private readonly cgroups = new CgroupIndex();
   private readonly lastCounts = new Map<string, Pick<NetnsScan, "timeWait" | "busiestRemote">>();
   private knownNetns = new Set<string>();
+  /** Per rule: when its idle threshold can next be reached (0: now). */
+  private dueAt: number[] = [];
+  private nextFullAt = 0;
+  private horizonScale = 1;
   private scanTimer: NodeJS.Timeout | undefined;
   private escalationTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -125,6 +129,8 @@ export class Daemon {
     } else this.audit.reopen();
     this.policy = policy;
     this.rules = policy.rules.map(compileRule);
+    this.dueAt = [];
+    this.nextFullAt = 0;
     this.protection = new Protection(policy.protect);
     this.metrics.reloaded(true, this.rules.length);
     this.log(`policy reloaded: ${this.rules.length} rules, interval ${policy.interval}ms`);
@@ -263,27 +269,67 @@ export class Daemon {
     }
   }
 
+  /**
+   * Dumps only what can matter now. A rule with an idle threshold cannot match before the idlest of
+   * its sockets reaches it, so it is skipped until one interval before that (its horizon); the
+   * counts for the metrics come from a full scan every `metrics.refresh`.
+   */
   private scanSockets(c: Cycle): void {
-    const idle = new Float64Array(IDLE_BUCKETS_SECONDS.length + 1);
-    let idleSum = 0;
+    const full = c.now >= this.nextFullAt;
+    const scale = Math.min(1, ...c.scales.values());
+    if (scale < this.horizonScale) this.dueAt.fill(0); // thresholds shrank: horizons are stale
+    const due: DueRule[] = [];
+    this.rules.forEach((rule, index) => {
+      if (full || rule.idleMs === undefined || c.now >= (this.dueAt[index] ?? 0)) due.push({ rule, index });
+    });
+    if (!full && due.length === 0) return;
+    const states = full ? ALL_STATES_MASK : due.reduce((m, d) => m | d.rule.statesMask, 0);
+    const info = full || due.some((d) => d.rule.needsInfo);
+    const maxIdle = due.map(() => 0);
+    let failed = false;
     for (const ns of c.namespaces) {
       const scan = scanNetns(ns, {
-        rules: this.rules,
+        rules: due,
+        states,
+        info,
         scale: c.scales.get(ns.name) ?? 1,
         ephemeral: c.ephemeral.get(ns.name),
       });
       this.metrics.scanned(ns.name, scan.durationMs, scan.error !== undefined);
       if (scan.error) {
+        failed = true;
         this.log(`netns ${ns.name} not scanned: ${scan.error.message}`);
         continue;
       }
       c.scans.push(scan);
-      this.lastCounts.set(ns.name, { timeWait: scan.timeWait, busiestRemote: scan.busiestRemote });
+      scan.maxIdle.forEach((m, k) => {
+        if (m > (maxIdle[k] as number)) maxIdle[k] = m;
+      });
+    }
+    due.forEach(({ rule, index }, k) => {
+      if (rule.idleMs === undefined) return;
+      const earliest = c.now + rule.idleMs * scale - (maxIdle[k] as number);
+      this.dueAt[index] = failed ? 0 : earliest - 2 * this.policy.interval;
+    });
+    this.horizonScale = scale;
+    if (full) {
+      const refresh = this.policy.metrics.refresh;
+      this.nextFullAt = refresh === 0 ? 0 : c.now + Math.max(this.policy.interval, refresh) - 1;
+      this.publishCounts(c.scans);
+    }
+  }
+
+  private publishCounts(scans: readonly NetnsScan[]): void {
+    const idle = new Float64Array(IDLE_BUCKETS_SECONDS.length + 1);
+    let idleSum = 0;
+    for (const scan of scans) {
+      const name = scan.netns.name;
+      this.lastCounts.set(name, { timeWait: scan.timeWait, busiestRemote: scan.busiestRemote });
       const byState = new Map<string, number>();
       scan.byState.forEach((n, i) => {
         if (n > 0) byState.set(TCP_STATES[i] ?? String(i), n);
       });
-      this.metrics.sawNetns(ns.name, { byState, establishedWithoutKeepalive: scan.withoutKeepalive });
+      this.metrics.sawNetns(name, { byState, establishedWithoutKeepalive: scan.withoutKeepalive });
       scan.idleBuckets.forEach((n, i) => {
         idle[i] = (idle[i] ?? 0) + n;
       });

@@ -10,7 +10,7 @@ import type { CompiledRule } from "../policy/rule-match.js";
 import { compileFilter } from "../policy/socket-filter.js";
 import { scanNamespaces } from "../scan/scan.js";
 
-const ALL_STATES = compileFilter({ states: "all" });
+export const ALL_STATES_MASK = compileFilter({ states: "all" }).statesMask;
 const ESTABLISHED = 1;
 const TIME_WAIT = 6;
 const LISTEN = 10;
@@ -24,6 +24,10 @@ export interface Candidate {
 
 export interface NetnsScan {
   netns: NetnsRef;
+  /** Whether every state was dumped (the counts below are complete). */
+  full: boolean;
+  /** Per due rule (same order as `rules`): the largest idle time among the sockets meeting its other conditions. */
+  maxIdle: number[];
   /** Sockets by kernel state number. */
   byState: Uint32Array;
   idleBuckets: Float64Array;
@@ -36,8 +40,19 @@ export interface NetnsScan {
   error: Error | undefined;
 }
 
+export interface DueRule {
+  rule: CompiledRule;
+  /** Its position in the policy (candidates name rules by it). */
+  index: number;
+}
+
 export interface NetnsScanOptions {
-  rules: readonly CompiledRule[];
+  /** The rules to evaluate this time, in policy order. */
+  rules: readonly DueRule[];
+  /** Kernel states to dump (bit per state number); every state for a full scan. */
+  states: number;
+  /** Ask the kernel for tcp_info. */
+  info: boolean;
   /** Idle-threshold factor for this namespace (pressure). */
   scale: number;
   /** Count ephemeral ports per remote endpoint (for the ports pressure reading). */
@@ -45,8 +60,11 @@ export interface NetnsScanOptions {
 }
 
 export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
+  const { rules, scale, ephemeral } = options;
   const out: NetnsScan = {
     netns: ns,
+    full: options.states === ALL_STATES_MASK,
+    maxIdle: rules.map(() => -1),
     byState: new Uint32Array(TCP_STATES.length),
     idleBuckets: new Float64Array(IDLE_BOUNDS_MS.length + 1),
     idleSumSeconds: 0,
@@ -57,8 +75,7 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     durationMs: 0,
     error: undefined,
   };
-  const { rules, scale, ephemeral } = options;
-  const ports = ephemeral ? new Map<number | string, number>() : undefined;
+  const ports = ephemeral && out.full ? new Map<number | string, number>() : undefined;
   const visit = (v: DiagMessageView): void => {
     const state = v.stateNumber;
     out.byState[state] = (out.byState[state] ?? 0) + 1;
@@ -76,19 +93,29 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     }
     let matched: number[] | undefined;
     for (let i = 0; i < rules.length; i++) {
-      if (!(rules[i] as CompiledRule).matchView(v, scale)) continue;
-      if (matched) matched.push(i);
-      else matched = [i];
+      const { rule, index } = rules[i] as DueRule;
+      if (!rule.matchBase(v)) continue;
+      if (rule.idleMs !== undefined) {
+        const idle = v.idleMs;
+        if (idle === undefined) continue;
+        if (idle > (out.maxIdle[i] as number)) out.maxIdle[i] = idle;
+        if (idle < rule.idleMs * scale) continue;
+      }
+      if (matched) matched.push(index);
+      else matched = [index];
     }
     if (matched)
       out.candidates.push({ socket: socketFromView(v, ns.name, undefined, undefined), rules: matched });
   };
-  const [result] = scanNamespaces([ns], { filter: ALL_STATES, info: true }, visit);
+  const filter = { ...ALL_FILTER, statesMask: options.states };
+  const [result] = scanNamespaces([ns], { filter, info: options.info }, visit);
   out.durationMs = result?.durationMs ?? 0;
   out.error = result?.error;
   if (ports) out.busiestRemote = busiest(ports);
   return out;
 }
+
+const ALL_FILTER = compileFilter({ states: "all" });
 
 function countEstablished(out: NetnsScan, v: DiagMessageView): void {
   if (v.timerNumber !== 2) out.withoutKeepalive++;

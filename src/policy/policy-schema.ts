@@ -144,6 +144,10 @@ export const policySchema = z
           )
           .default("127.0.0.1:9848"),
         enabled: z.boolean().default(true),
+        refresh: duration("metrics.refresh").prefault("30s").meta({
+          description:
+            "how often socket counts and the idle histogram are refreshed by a full scan; 0: every scan",
+        }),
       })
       .prefault({}),
     audit: z

@@ -23,6 +23,12 @@ export interface CompiledRule {
   readonly cgroups: readonly string[] | undefined;
   /** Whether the second step needs the owner (pid, command). */
   readonly needsOwners: boolean;
+  /** Kernel states (bit per state number) the rule can match. */
+  readonly statesMask: number;
+  /** Whether the kernel-side check reads tcp_info (idle or unacked conditions). */
+  readonly needsInfo: boolean;
+  /** Kernel-side check without the idle condition. */
+  matchBase(view: DiagMessageView): boolean;
   /** Kernel-side check; `scale` (0..1] shrinks the idle threshold under resource pressure. */
   matchView(view: DiagMessageView, scale: number): boolean;
   /** Owner, cgroup and age checks on a candidate; `ageMs` is how long the daemon has seen it. */
@@ -64,16 +70,22 @@ export function compileRule(rule: Rule): CompiledRule {
     unackedMs,
     cgroups,
     needsOwners: filter.needsOwners,
-    matchView(v, scale) {
+    statesMask: filter.statesMask,
+    needsInfo: idleMs !== undefined || unackedMs !== undefined,
+    matchBase(v) {
       if (!filter.matchView(v)) return false;
-      if (idleMs !== undefined) {
-        const idle = v.idleMs;
-        if (idle === undefined || idle < idleMs * scale) return false;
-      }
       if (unackedMs !== undefined) {
         const unacked = v.unacked;
         const lastAck = v.lastAckMs;
         if (!unacked || lastAck === undefined || lastAck < unackedMs) return false;
+      }
+      return true;
+    },
+    matchView(v, scale) {
+      if (!this.matchBase(v)) return false;
+      if (idleMs !== undefined) {
+        const idle = v.idleMs;
+        if (idle === undefined || idle < idleMs * scale) return false;
       }
       return true;
     },

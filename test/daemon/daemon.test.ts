@@ -26,10 +26,14 @@ async function withDaemon<R>(
     ctx: { registry: Registry; audit: () => Record<string, unknown>[]; logs: string[] },
   ) => Promise<R>,
   dryRun = false,
+  refresh = "0",
 ): Promise<R> {
   const dir = mkdtempSync(join(tmpdir(), "idlereap-daemon-"));
   const file = join(dir, "audit.jsonl");
-  const policy = parsePolicy(`${yaml}\nmetrics: { enabled: false }\naudit: { file: ${file} }\n`, "test.yaml");
+  const policy = parsePolicy(
+    `${yaml}\nmetrics: { enabled: false, refresh: ${refresh} }\naudit: { file: ${file} }\n`,
+    "test.yaml",
+  );
   const registry = new Registry();
   const logs: string[] = [];
   const daemon = new Daemon(policy, { registry, dryRun, log: (l) => logs.push(l) });
@@ -209,4 +213,38 @@ rules:
   } finally {
     await destroyNetns(doomed);
   }
+});
+
+test("a rule skipped until its idle horizon still closes the connection once it is due", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    const f = await ns.spawnFixture<Ready>(CONNS, [JSON.stringify({ idle: 1 })]);
+    const yaml = `
+interval: 100ms
+namespaces: [${ns.name}]
+rules:
+  - name: idle
+    match: { state: established, dport: ${f.ready.port}, idle: 900ms }
+    action: abort
+`;
+    await withDaemon(
+      yaml,
+      async (daemon) => {
+        const started = Date.now();
+        assert.equal(daemon.scanOnce().length, 0, "not idle long enough yet");
+        let closedAt: number | undefined;
+        while (closedAt === undefined && Date.now() - started < 5000) {
+          await sleep(100);
+          if (daemon.scanOnce().some((o) => o.result === "aborted")) closedAt = Date.now();
+        }
+        assert.ok(closedAt, "closed");
+        assert.ok(
+          closedAt - started < 900 + 100 + 500,
+          `closed ${closedAt - started}ms after the first scan`,
+        );
+      },
+      false,
+      "30s",
+    );
+  });
 });
