@@ -1,7 +1,10 @@
 // Pressure scaling of idleTimeout: the curve, the /proc limits parser and the sampling cadence.
 import assert from "node:assert/strict";
+import net from "node:net";
 import { test } from "node:test";
+import { guard } from "../../src/guard/index.js";
 import { openFileLimit, PressureGauge, pressureScale, sampleUsage } from "../../src/guard/pressure.js";
+import { closeServer, connect, listen, serverClosed } from "./support.js";
 
 const CFG = { scaleAt: 0.8, saturateAt: 0.95, minScale: 0.1 };
 
@@ -41,4 +44,31 @@ test("the gauge samples at most once per period", () => {
   assert.equal(gauge.update(1000), true);
   assert.equal(gauge.scale, 0.1);
   assert.equal(samples, 2);
+});
+
+test("under pressure a guard closes idle connections sooner", async () => {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => {});
+  });
+  // Any heap in use is past these thresholds: the scale drops to minScale at once.
+  const g = guard(server, {
+    idleTimeout: 1000,
+    keepAlive: false,
+    userTimeout: 0,
+    pressure: { scaleAt: 0.0001, saturateAt: 0.0002, minScale: 0.1 },
+  });
+  const port = await listen(server);
+  const c = await connect(port);
+  try {
+    const end = await serverClosed(c, performance.now(), 2000);
+    assert.ok(end.ms >= 90 && end.ms < 600, `closed after ${end.ms}ms, not at the unscaled 1000ms`);
+    assert.equal(g.stats().pressureScale, 0.1);
+    assert.equal(g.stats().idleTimeoutMs, 100);
+  } finally {
+    c.destroy();
+    for (const s of sockets) s.destroy();
+    await closeServer(server);
+  }
 });
