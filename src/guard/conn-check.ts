@@ -26,6 +26,7 @@ export function checkConnection(g: GuardContext, s: ConnState, now: number): voi
   if (s.flags & F_CLOSING) {
     // The linger is over and the peer has not closed.
     sock.destroy();
+    g.forget(s);
     return;
   }
   const busy = noteActivity(g, s, now);

@@ -53,23 +53,20 @@ export function closeConnection(g: GuardContext, s: ConnState, reason: number, n
   const kind = s.flags & KIND_MASK;
   if (kind === KIND_WEBSOCKET && s.app !== null) {
     const ws = s.app as WebSocket;
-    if (reason === R_HEARTBEAT || reason === R_EVICTED) {
-      ws.terminate();
-      return;
-    }
-    ws.close(reason === R_IDLE ? WS_NORMAL : WS_GOING_AWAY, WS_REASON_TEXT[reason]);
+    if (reason === R_HEARTBEAT || reason === R_EVICTED) ws.terminate();
+    else ws.close(reason === R_IDLE ? WS_NORMAL : WS_GOING_AWAY, WS_REASON_TEXT[reason]);
   } else if (kind === KIND_HTTP2 && s.app !== null && reason !== R_EVICTED) {
     (s.app as Http2Session).close();
   } else if (reason === R_EVICTED) {
     s.socket.destroy();
-    return;
   } else if (g.opts.reset && (reason === R_IDLE || reason === R_HALF_CLOSE)) {
     s.socket.resetAndDestroy();
-    return;
   } else {
     s.socket.end();
   }
-  g.wheel.schedule(s, now + g.opts.linger);
+  // Destroyed now (RST, eviction, terminate) or given `linger` to close by itself.
+  if (s.socket.destroyed) g.forget(s);
+  else g.wheel.schedule(s, now + g.opts.linger);
 }
 
 /**
@@ -91,6 +88,7 @@ export function retireConnection(g: GuardContext, s: ConnState, reason: number, 
     markClosing(g, s, F_RETIRING);
     g.record(s, reason, now);
     (s.app as Http2Session).close();
+    g.wheel.schedule(s, now + g.checkEvery);
     return;
   }
   closeConnection(g, s, reason, now);

@@ -25,15 +25,17 @@ export class ConnList {
     this.#size++;
   }
 
-  remove(s: ConnState): void {
+  /** Returns false when the connection was not in the list. */
+  remove(s: ConnState): boolean {
     if (s.listPrev) s.listPrev.listNext = s.listNext;
     else if (this.#head === s) this.#head = s.listNext;
-    else return;
+    else return false;
     if (s.listNext) s.listNext.listPrev = s.listPrev;
     else this.#tail = s.listPrev;
     s.listNext = null;
     s.listPrev = null;
     this.#size--;
+    return true;
   }
 
   /** Moves a connection to the most-recently-active end. */

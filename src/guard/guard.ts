@@ -171,10 +171,10 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     return s;
   }
 
-  /** Called by the wheel's check once the socket is destroyed; at most checkEvery after its close. */
+  /** Drops a destroyed connection: at its next check, at most checkEvery after it closed. */
   forget(s: ConnState): void {
     this.wheel.cancel(s);
-    this.conns.remove(s);
+    if (!this.conns.remove(s)) return;
     if (s.flags & (F_CLOSING | F_RETIRING)) this.closing--;
     else if (s.reason < 0 && (s.socket.errored as NodeJS.ErrnoException | null)?.code === "ETIMEDOUT") {
       this.record(s, R_DEAD_PEER, nowMs());

@@ -127,3 +127,35 @@ test("max age recycles busy connections, spread by jitter", async () => {
     await shutdown(server, sockets, clients);
   }
 });
+
+test("every way of closing leaves no state, count or timer behind", async () => {
+  for (const options of [
+    { idleTimeout: 60 },
+    { idleTimeout: 60, reset: true },
+    { idleTimeout: 60, linger: 40 },
+    { idleTimeout: 0, maxAge: 60 },
+  ]) {
+    const { server, sockets } = netServer();
+    const g = guard(server, { ...QUIET, ...options });
+    const port = await listen(server);
+    const keepOpen = "linger" in options;
+    const clients = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const c = net.connect({ port, host: "127.0.0.1", allowHalfOpen: keepOpen });
+        c.on("error", () => {});
+        c.unref();
+        await new Promise((r) => c.once("connect", r));
+        c.resume();
+        return c;
+      }),
+    );
+    try {
+      // Without stats(), which would sweep: the wheel itself must drop every closed connection.
+      await waitFor(() => g.conns.size === 0, 2000, `all forgotten with ${JSON.stringify(options)}`);
+      assert.equal(g.closing, 0);
+      assert.equal(g.wheel.size, 0);
+    } finally {
+      await shutdown(server, sockets, clients);
+    }
+  }
+});
