@@ -270,9 +270,9 @@ export class Daemon {
   }
 
   /**
-   * Dumps only what can matter now. A rule with an idle threshold cannot match before the idlest of
-   * its sockets reaches it, so it is skipped until one interval before that (its horizon); the
-   * counts for the metrics come from a full scan every `metrics.refresh`.
+   * Dumps only what can matter now. A rule with time conditions (idle, unacked) cannot match before
+   * the socket closest to them gets there, so it is skipped until two intervals before that (its
+   * horizon); the counts for the metrics come from a full scan every `metrics.refresh`.
    */
   private scanSockets(c: Cycle): void {
     const full = c.now >= this.nextFullAt;
@@ -280,12 +280,12 @@ export class Daemon {
     if (scale < this.horizonScale) this.dueAt.fill(0); // thresholds shrank: horizons are stale
     const due: DueRule[] = [];
     this.rules.forEach((rule, index) => {
-      if (full || rule.idleMs === undefined || c.now >= (this.dueAt[index] ?? 0)) due.push({ rule, index });
+      if (full || !rule.needsInfo || c.now >= (this.dueAt[index] ?? 0)) due.push({ rule, index });
     });
     if (!full && due.length === 0) return;
     const states = full ? ALL_STATES_MASK : due.reduce((m, d) => m | d.rule.statesMask, 0);
     const info = full || due.some((d) => d.rule.needsInfo);
-    const maxIdle = due.map(() => 0);
+    const minWait = due.map(() => Number.POSITIVE_INFINITY);
     let failed = false;
     for (const ns of c.namespaces) {
       const scan = scanNetns(ns, {
@@ -302,13 +302,14 @@ export class Daemon {
         continue;
       }
       c.scans.push(scan);
-      scan.maxIdle.forEach((m, k) => {
-        if (m > (maxIdle[k] as number)) maxIdle[k] = m;
+      scan.minWait.forEach((w, k) => {
+        if (w < (minWait[k] as number)) minWait[k] = w;
       });
     }
     due.forEach(({ rule, index }, k) => {
-      if (rule.idleMs === undefined) return;
-      const earliest = c.now + rule.idleMs * scale - (maxIdle[k] as number);
+      if (!rule.needsInfo) return;
+      // No socket can meet the time conditions before this; new sockets wait the longest.
+      const earliest = c.now + Math.min(minWait[k] as number, rule.longestWaitMs(scale));
       this.dueAt[index] = failed ? 0 : earliest - 2 * this.policy.interval;
     });
     this.horizonScale = scale;

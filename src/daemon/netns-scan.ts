@@ -26,8 +26,8 @@ export interface NetnsScan {
   netns: NetnsRef;
   /** Whether every state was dumped (the counts below are complete). */
   full: boolean;
-  /** Per due rule (same order as `rules`): the largest idle time among the sockets meeting its other conditions. */
-  maxIdle: number[];
+  /** Per due rule (same order as `rules`): the shortest wait until a socket meets its time conditions. */
+  minWait: number[];
   /** Sockets by kernel state number. */
   byState: Uint32Array;
   idleBuckets: Float64Array;
@@ -64,7 +64,7 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
   const out: NetnsScan = {
     netns: ns,
     full: options.states === ALL_STATES_MASK,
-    maxIdle: rules.map(() => -1),
+    minWait: rules.map(() => Number.POSITIVE_INFINITY),
     byState: new Uint32Array(TCP_STATES.length),
     idleBuckets: new Float64Array(IDLE_BOUNDS_MS.length + 1),
     idleSumSeconds: 0,
@@ -95,11 +95,10 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     for (let i = 0; i < rules.length; i++) {
       const { rule, index } = rules[i] as DueRule;
       if (!rule.matchBase(v)) continue;
-      if (rule.idleMs !== undefined) {
-        const idle = v.idleMs;
-        if (idle === undefined) continue;
-        if (idle > (out.maxIdle[i] as number)) out.maxIdle[i] = idle;
-        if (idle < rule.idleMs * scale) continue;
+      if (rule.needsInfo) {
+        const wait = rule.remainingMs(v, scale);
+        if (wait < (out.minWait[i] as number)) out.minWait[i] = wait;
+        if (wait > 0) continue;
       }
       if (matched) matched.push(index);
       else matched = [index];

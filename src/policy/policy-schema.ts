@@ -61,7 +61,8 @@ export const matchSchema = z
       .meta({ description: "no application data either way for at least this long" }),
     age: duration("age").optional().meta({ description: "first seen by the daemon at least this long ago" }),
     unacked: duration("unacked").optional().meta({
-      description: "data outstanding and no ACK from the peer for at least this long (a dead peer)",
+      description:
+        "data in flight, sent at least this long ago, and no ACK from the peer since (a dead peer)",
     }),
     deadPeer: duration("deadPeer").optional().meta({ description: "same as unacked" }),
     keepalive: z.boolean().optional().meta({ description: "whether the keepalive timer is armed" }),

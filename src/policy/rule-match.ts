@@ -25,10 +25,17 @@ export interface CompiledRule {
   readonly needsOwners: boolean;
   /** Kernel states (bit per state number) the rule can match. */
   readonly statesMask: number;
-  /** Whether the kernel-side check reads tcp_info (idle or unacked conditions). */
+  /** Whether the rule has time conditions (idle, unacked), which need tcp_info. */
   readonly needsInfo: boolean;
-  /** Kernel-side check without the idle condition. */
+  /** Kernel-side check without the time conditions (idle, unacked). */
   matchBase(view: DiagMessageView): boolean;
+  /**
+   * How long until the time conditions can all hold for this socket (<= 0: they hold now;
+   * Infinity: never, e.g. no tcp_info). Lets the daemon skip a rule until its horizon.
+   */
+  remainingMs(view: DiagMessageView, scale: number): number;
+  /** The wait of a socket that just appeared: the longest of the time conditions. */
+  longestWaitMs(scale: number): number;
   /** Kernel-side check; `scale` (0..1] shrinks the idle threshold under resource pressure. */
   matchView(view: DiagMessageView, scale: number): boolean;
   /** Owner, cgroup and age checks on a candidate; `ageMs` is how long the daemon has seen it. */
@@ -72,22 +79,24 @@ export function compileRule(rule: Rule): CompiledRule {
     needsOwners: filter.needsOwners,
     statesMask: filter.statesMask,
     needsInfo: idleMs !== undefined || unackedMs !== undefined,
-    matchBase(v) {
-      if (!filter.matchView(v)) return false;
-      if (unackedMs !== undefined) {
-        const unacked = v.unacked;
-        const lastAck = v.lastAckMs;
-        if (!unacked || lastAck === undefined || lastAck < unackedMs) return false;
-      }
-      return true;
-    },
-    matchView(v, scale) {
-      if (!this.matchBase(v)) return false;
+    matchBase: (v) => filter.matchView(v),
+    remainingMs(v, scale) {
+      let wait = Number.NEGATIVE_INFINITY;
       if (idleMs !== undefined) {
         const idle = v.idleMs;
-        if (idle === undefined || idle < idleMs * scale) return false;
+        if (idle === undefined) return Number.POSITIVE_INFINITY;
+        wait = idleMs * scale - idle;
       }
-      return true;
+      if (unackedMs !== undefined) {
+        const since = outstandingMs(v);
+        if (since === undefined) return Number.POSITIVE_INFINITY;
+        wait = Math.max(wait, unackedMs - since);
+      }
+      return wait;
+    },
+    longestWaitMs: (scale) => Math.max((idleMs ?? 0) * scale, unackedMs ?? 0),
+    matchView(v, scale) {
+      return filter.matchView(v) && this.remainingMs(v, scale) <= 0;
     },
     matchSocket(s, age) {
       if (filter.needsOwners) {
@@ -102,4 +111,18 @@ export function compileRule(rule: Rule): CompiledRule {
       return true;
     },
   };
+}
+
+/**
+ * How long the socket's outstanding data has gone unacknowledged, at least: data is in flight, the
+ * last new data left at least this long ago and nothing was acknowledged since. 0 with nothing in flight.
+ */
+function outstandingMs(v: DiagMessageView): number | undefined {
+  const unacked = v.unacked;
+  if (unacked === undefined) return undefined;
+  if (unacked === 0) return 0;
+  const lastAck = v.lastAckMs;
+  const lastSend = v.lastSendMs;
+  if (lastAck === undefined || lastSend === undefined) return undefined;
+  return Math.min(lastAck, lastSend);
 }
