@@ -5,6 +5,7 @@ import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Registry } from "prom-client";
 import type { WebSocket } from "ws";
+import { IdlereapError } from "../errors.js";
 import { parseDuration } from "../util/duration.js";
 import { checkConnection, scheduleNext } from "./conn-check.js";
 import { isBusy } from "./conn-close.js";
@@ -195,20 +196,58 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     else scheduleNext(this, s, now, false);
   }
 
+  /**
+   * Stops guarding: listeners come off the server, the wheel stops, and connections stay open as
+   * they are, unguarded. The server may then be guarded again.
+   */
+  stop(): void {
+    const { server, wss } = this.#plan;
+    for (const s of this.conns.toArray()) {
+      this.wheel.cancel(s);
+      this.conns.remove(s);
+      (s.socket as unknown as { [kState]: ConnState | undefined })[kState] = undefined;
+    }
+    this.closing = 0;
+    this.wheel.stop();
+    if (server !== null) {
+      server.off("connection", this.#onConnection).off("secureConnection", this.#onSecureConnection);
+      server.off("session", serverOnSession).off("stream", serverOnStream).off("request", serverOnRequest);
+    }
+    wss?.off("connection", this.#onWebSocket);
+    for (const holder of [server, wss])
+      if (holder) (holder as unknown as Record<symbol, unknown>)[kGuarded] = undefined;
+    this.#requestHooked = false;
+  }
+
+  readonly #onConnection = (socket: Socket): void => {
+    if (this.#socketOptions) this.#socketOptions = applySocketOptions(socket, this.opts);
+    if (!this.#plan.tls) this.track(socket, this.#plan.kind);
+  };
+
+  readonly #onSecureConnection = (socket: Socket): void => {
+    this.track(socket, this.#plan.kind);
+  };
+
+  readonly #onWebSocket = (ws: WebSocket, req: IncomingMessage): void => {
+    this.adopt(ws, req);
+  };
+
   #attach(): void {
-    const { server, tls, http, http2, wss, kind } = this.#plan;
+    const { server, tls, http, http2, wss } = this.#plan;
+    const holders = [server, wss].filter((h) => h !== null) as unknown as Record<symbol, unknown>[];
+    if (holders.some((h) => h[kGuarded] !== undefined)) {
+      throw new IdlereapError("IDLEREAP_ERR_GUARD_SERVER", "guard(): this server is already guarded");
+    }
+    for (const h of holders) h[kGuarded] = this;
     if (server !== null) {
       // First in line: an HTTP/2 server opens its session inside its own listener of these events.
-      server.prependListener("connection", (socket: Socket) => {
-        if (this.#socketOptions) this.#socketOptions = applySocketOptions(socket, this.opts);
-        if (!tls) this.track(socket, kind);
-      });
-      if (tls) server.prependListener("secureConnection", (socket: Socket) => this.track(socket, kind));
+      server.prependListener("connection", this.#onConnection);
+      if (tls) server.prependListener("secureConnection", this.#onSecureConnection);
       if (http && !http2) coordinateHttpTimeouts(server as HttpServer, this.opts);
       if (http && !http2 && this.opts.maxAge > 0) this.#prependRequestHook();
       if (http2) server.on("session", serverOnSession).on("stream", serverOnStream);
     }
-    if (wss !== null) wss.on("connection", (ws: WebSocket, req: IncomingMessage) => this.adopt(ws, req));
+    if (wss !== null) wss.on("connection", this.#onWebSocket);
   }
 
   #requestHooked = false;
@@ -239,6 +278,9 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     }
   }
 }
+
+/** Marks a server (or WebSocketServer) as guarded, so that it is not guarded twice. */
+const kGuarded: unique symbol = Symbol("idlereap.guard.server");
 
 function stateName(g: Guard, s: ConnState, now: number): ConnectionState {
   if (s.flags & (F_CLOSING | F_RETIRING)) return "closing";

@@ -104,3 +104,38 @@ test("a WebSocketServer with its own port is guarded through its HTTP server", a
     await new Promise((r) => wss.close(r));
   }
 });
+
+test("a server is guarded once; stop() hands its connections back untouched", async () => {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => {});
+  });
+  const g = guard(server, { ...QUIET, idleTimeout: 80 });
+  assert.throws(() => guard(server, QUIET), { code: "IDLEREAP_ERR_GUARD_SERVER" });
+  const port = await listen(server);
+  const c = net.connect({ port, host: "127.0.0.1" });
+  c.on("error", () => {});
+  c.unref();
+  try {
+    await once(c, "connect");
+    await waitFor(() => g.conns.size === 1, 1000, "tracked");
+    g.stop();
+    assert.equal(g.conns.size, 0);
+    assert.equal(g.wheel.size, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(c.readableEnded || c.destroyed, false, "no longer closed for idleness");
+    const again = guard(server, { ...QUIET, idleTimeout: 80 });
+    const c2 = net.connect({ port, host: "127.0.0.1" });
+    c2.on("error", () => {});
+    c2.resume();
+    await once(c2, "end");
+    assert.equal(again.stats().closed.idle, 1);
+    assert.equal(c.readableEnded, false, "the connection from before stop() is left alone");
+    c2.destroy();
+  } finally {
+    c.destroy();
+    for (const s of sockets) s.destroy();
+    await closeServer(server);
+  }
+});
