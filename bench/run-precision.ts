@@ -1,6 +1,7 @@
 // Precision of `idlereap run`: with interval I and idle threshold T, every idle connection must be
 // closed within T + I + 0.5 s of its last data, and no active connection may be closed, while a pool
-// of short-lived connections churns (opened, written, reset, replaced) under every scan.
+// of short-lived connections churns (opened, written every 0.5 s, reset after 2-6 s, replaced) under
+// every scan.
 // The daemon runs in this process; the load runs in worker processes inside a throwaway namespace.
 // Run: `npx tsx bench/run-precision.ts` (env: BENCH_CHURN, BENCH_IDLE, BENCH_ACTIVE).
 import { spawn } from "node:child_process";
@@ -15,7 +16,7 @@ import { parsePolicy } from "../src/policy/policy-load.js";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 
 const INTERVAL_MS = 1000;
-const THRESHOLD_MS = 2000;
+const THRESHOLD_MS = 3000;
 const SLACK_MS = 500;
 const CHURN = Number(process.env.BENCH_CHURN ?? 10_000);
 const IDLE = Number(process.env.BENCH_IDLE ?? 60);
@@ -80,7 +81,8 @@ rules:
         idle: Math.ceil(IDLE / WORKERS),
         active: Math.ceil(ACTIVE / WORKERS),
         churn: Math.ceil(CHURN / WORKERS),
-        lifetimeMs: [1000, 4000],
+        lifetimeMs: [2000, 6000],
+        writeMs: 500,
         spacingMs: SPACING_MS,
       }),
     );

@@ -1,17 +1,22 @@
 // Load for bench/run-precision.ts, inside a namespace: `idle` connections opened one every `spacingMs`
-// (then silent), `active` ones writing every 100 ms, and a pool of `churn` short-lived connections
-// (each writes every churnWriteMs and is reset after lifetimeMs, then replaced): the socket table changes
-// under every scan. Both ends of every connection live here. Prints one JSON line when ready;
-// {"cmd":"report"} prints what was seen: for each idle connection when its last data was sent and when
-// it ended, and how many active or churn connections were closed by someone else.
+// (then silent), `active` ones written every `writeMs`, and a pool of `churn` short-lived connections
+// (each written every `writeMs`, reset after a random lifetime in lifetimeMs, then replaced): the
+// socket table changes under every scan. One coarse tick drives every write and reset, so the
+// generator itself stays cheap. Both ends of every connection live here. Prints one JSON line when
+// ready; {"cmd":"report"} prints, for each idle connection, when its last data was sent and when it
+// ended, and how many active or churn connections someone else closed.
 import net from "node:net";
 import { createInterface } from "node:readline";
 
 const spec = JSON.parse(process.argv[2] ?? "{}");
 const host = spec.host ?? "127.0.0.1";
+const writeMs = spec.writeMs ?? 500;
+const TICK_MS = 50;
 const idle = [];
+const live = new Set(); // active and churn client sockets: { sock, nextWrite, endAt }
 let foreignCloses = 0;
 let churned = 0;
+let opening = 0;
 let stopped = false;
 
 const server = net.createServer((sock) => {
@@ -28,51 +33,62 @@ function connect() {
   });
 }
 
-function guard(s) {
-  // Closed by us = destroyed locally first; anything else (FIN or RST from outside) is foreign.
-  s.on("end", () => {
-    if (!s.ours) foreignCloses++;
-  });
-  s.on("error", () => {
-    if (!s.ours) foreignCloses++;
-  });
+function onForeign() {
+  if (this.ours) return;
+  this.ours = true; // count each connection once
+  foreignCloses++;
 }
 
-async function openActive() {
-  const s = await connect();
-  guard(s);
-  s.write("a");
-  const t = setInterval(() => s.write("a"), 100);
-  s.on("close", () => clearInterval(t));
-}
-
-async function churnOne() {
-  if (stopped) return;
-  let s;
+async function open(lifetime) {
+  opening++;
   try {
-    s = await connect();
+    const s = await connect();
+    s.on("end", onForeign);
+    s.on("error", onForeign);
+    s.write("x");
+    const now = Date.now();
+    live.add({
+      sock: s,
+      nextWrite: now + writeMs,
+      endAt: lifetime ? now + lifetime : Number.POSITIVE_INFINITY,
+    });
   } catch {
-    setTimeout(churnOne, 50);
-    return;
+    // port or descriptor exhaustion: the tick opens a replacement later
+  } finally {
+    opening--;
   }
-  guard(s);
-  s.write("c");
-  const t = setInterval(() => s.write("c"), spec.churnWriteMs ?? 500);
-  const lifetime = spec.lifetimeMs[0] + Math.random() * (spec.lifetimeMs[1] - spec.lifetimeMs[0]);
-  setTimeout(() => {
-    clearInterval(t);
-    s.ours = true;
-    s.resetAndDestroy();
-    churned++;
-    churnOne();
-  }, lifetime);
 }
+
+const lifetime = () => spec.lifetimeMs[0] + Math.random() * (spec.lifetimeMs[1] - spec.lifetimeMs[0]);
+let churnWanted = spec.churn ?? 0;
+
+setInterval(() => {
+  const now = Date.now();
+  for (const c of live) {
+    if (c.sock.destroyed) {
+      live.delete(c);
+      continue;
+    }
+    if (now >= c.endAt) {
+      c.sock.ours = true;
+      c.sock.resetAndDestroy();
+      live.delete(c);
+      churned++;
+      if (!stopped) churnWanted++;
+      continue;
+    }
+    if (now >= c.nextWrite) {
+      c.sock.write("x");
+      c.nextWrite = now + writeMs;
+    }
+  }
+  for (; churnWanted > 0 && opening < 256; churnWanted--) open(lifetime());
+}, TICK_MS);
 
 async function openIdle() {
   const s = await connect();
   const entry = { lastDataAt: Date.now(), endedAt: null };
   s.write("i");
-  s.on("data", () => {});
   const ended = () => {
     entry.endedAt ??= Date.now();
   };
@@ -82,8 +98,7 @@ async function openIdle() {
   idle.push(entry);
 }
 
-for (let i = 0; i < (spec.active ?? 0); i++) await openActive();
-for (let i = 0; i < (spec.churn ?? 0); i++) churnOne();
+for (let i = 0; i < (spec.active ?? 0); i++) await open(0);
 process.stdout.write(`${JSON.stringify({ pid: process.pid, port })}\n`);
 let opened = 0;
 const idleTimer = setInterval(() => {

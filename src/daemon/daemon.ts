@@ -9,7 +9,6 @@ import { type MetricsServer, startMetricsServer } from "../metrics/metrics-serve
 import type { Policy } from "../policy/policy-schema.js";
 import { type CompiledRule, compileRule } from "../policy/rule-match.js";
 import { CgroupIndex } from "../proc/cgroups.js";
-import { findSocketOwners } from "../proc/socket-owners.js";
 import { Closer } from "../reap/closer.js";
 import { Escalations } from "../reap/escalations.js";
 import type { Outcome } from "../reap/outcome.js";
@@ -21,6 +20,7 @@ import { computePressure, readNetnsSettings } from "../report/pressure.js";
 import { selectNamespaces } from "../scan/namespaces.js";
 import { AuditLog, auditRecord } from "./audit-log.js";
 import { ALL_STATES_MASK, type DueRule, type NetnsScan, scanNetns } from "./netns-scan.js";
+import { OwnerCache } from "./owner-cache.js";
 import { thresholdScale } from "./pressure-scale.js";
 import { SeenTracker } from "./seen-tracker.js";
 
@@ -62,6 +62,7 @@ export class Daemon {
   private readonly ages = new SeenTracker();
   private readonly reported = new SeenTracker();
   private readonly cgroups = new CgroupIndex();
+  private readonly owners = new OwnerCache();
   private readonly lastCounts = new Map<string, Pick<NetnsScan, "timeWait" | "busiestRemote">>();
   private knownNetns = new Set<string>();
   /** Per rule: when its idle threshold can next be reached (0: now). */
@@ -80,6 +81,7 @@ export class Daemon {
     { name: "owners", run: (c) => this.attachOwners(c) },
     { name: "rules", run: (c) => this.applyRules(c) },
     { name: "actions", run: (c) => this.act(c) },
+    { name: "prefetch", run: (c) => this.prefetchOwners(c) },
     { name: "escalations", run: () => this.escalate() },
   ];
 
@@ -294,6 +296,7 @@ export class Daemon {
         info,
         scale: c.scales.get(ns.name) ?? 1,
         ephemeral: c.ephemeral.get(ns.name),
+        soonMs: this.needOwners() ? 2 * this.policy.interval : 0,
       });
       this.metrics.scanned(ns.name, scan.durationMs, scan.error !== undefined);
       if (scan.error) {
@@ -339,24 +342,30 @@ export class Daemon {
     this.metrics.publishIdle(idle, idleSum);
   }
 
-  private attachOwners(c: Cycle): void {
-    const needOwners =
+  private needOwners(): boolean {
+    return (
       this.protection.needsOwners ||
-      this.rules.some((r) => r.needsOwners || r.action === "close" || r.action === "keepalive");
+      this.rules.some((r) => r.needsOwners || r.action === "close" || r.action === "keepalive")
+    );
+  }
+
+  private attachOwners(c: Cycle): void {
     const needCgroups = this.rules.some((r) => r.cgroups !== undefined);
     if (needCgroups) this.cgroups.beginScan();
     for (const scan of c.scans) {
       if (scan.candidates.length === 0) continue;
-      if (needOwners) {
-        const wanted = new Set<number>();
-        for (const cand of scan.candidates) if (cand.socket.inode !== 0) wanted.add(cand.socket.inode);
-        const map = findSocketOwners({ netnsInode: scan.netns.inode, wanted });
+      if (this.needOwners()) {
+        const missing = scan.candidates.filter(({ socket }) => !this.owners.lookup(socket.inode));
+        this.owners.fill(
+          scan.netns.inode,
+          missing.map(({ socket }) => socket.inode),
+        );
         for (const { socket } of scan.candidates) {
-          const o = map.owners.get(socket.inode);
+          const o = this.owners.lookup(socket.inode);
           if (!o) continue;
           socket.pid = o.pid;
           socket.fd = o.fd;
-          socket.command = map.processes.get(o.pid)?.command ?? null;
+          socket.command = o.command;
         }
       }
       if (needCgroups) {
@@ -365,6 +374,17 @@ export class Daemon {
         }
       }
     }
+  }
+
+  /** After the actions: owners of the sockets due soon, so that their cycle need not walk /proc. */
+  private prefetchOwners(c: Cycle): void {
+    if (!this.needOwners()) return;
+    const keep = new Set<number>();
+    for (const scan of c.scans) {
+      for (const inode of scan.soon) keep.add(inode);
+      this.owners.fill(scan.netns.inode, scan.soon);
+    }
+    if (c.scans.length > 0) this.owners.retain(keep);
   }
 
   private applyRules(c: Cycle): void {

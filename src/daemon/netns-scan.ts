@@ -28,6 +28,8 @@ export interface NetnsScan {
   full: boolean;
   /** Per due rule (same order as `rules`): the shortest wait until a socket meets its time conditions. */
   minWait: number[];
+  /** Inodes of sockets that will meet a rule's time conditions within `soonMs` (owners looked up early). */
+  soon: number[];
   /** Sockets by kernel state number. */
   byState: Uint32Array;
   idleBuckets: Float64Array;
@@ -53,6 +55,8 @@ export interface NetnsScanOptions {
   states: number;
   /** Ask the kernel for tcp_info. */
   info: boolean;
+  /** Report sockets this close to a rule's time conditions in `soon`; default 0 (none). */
+  soonMs?: number;
   /** Idle-threshold factor for this namespace (pressure). */
   scale: number;
   /** Count ephemeral ports per remote endpoint (for the ports pressure reading). */
@@ -61,10 +65,12 @@ export interface NetnsScanOptions {
 
 export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
   const { rules, scale, ephemeral } = options;
+  const soonMs = options.soonMs ?? 0;
   const out: NetnsScan = {
     netns: ns,
     full: options.states === ALL_STATES_MASK,
     minWait: rules.map(() => Number.POSITIVE_INFINITY),
+    soon: [],
     byState: new Uint32Array(TCP_STATES.length),
     idleBuckets: new Float64Array(IDLE_BOUNDS_MS.length + 1),
     idleSumSeconds: 0,
@@ -98,7 +104,10 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
       if (rule.needsInfo) {
         const wait = rule.remainingMs(v, scale);
         if (wait < (out.minWait[i] as number)) out.minWait[i] = wait;
-        if (wait > 0) continue;
+        if (wait > 0) {
+          if (wait <= soonMs) out.soon.push(v.inode);
+          continue;
+        }
       }
       if (matched) matched.push(index);
       else matched = [index];
