@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type CliResult, runCli as runCliNow } from "../helpers/cli.js";
+import { withNetns } from "../helpers/netns.js";
+import { needsPrivilege } from "../helpers/privileged.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -37,4 +39,26 @@ test("run --check refuses a bad policy with file, line and key, and exits 2", as
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("run --once runs one cycle, prints its summary and exits", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    await ns.spawnFixture(new URL("../fixtures/conns.mjs", import.meta.url).pathname, [
+      JSON.stringify({ idle: 1 }),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "idlereap-once-"));
+    try {
+      const file = join(dir, "policy.yaml");
+      writeFileSync(
+        file,
+        `namespaces: [${ns.name}]\nmetrics: { enabled: false }\naudit: { file: ${join(dir, "audit.jsonl")} }\nrules:\n  - name: l\n    match: { state: listen }\n`,
+      );
+      const r = await runCli(["run", "--once", "--config", file]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^matched 1, closed gracefully 0/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
