@@ -16,7 +16,6 @@ export interface Finding {
 }
 
 const CLOUD_IDLE_TIMEOUT_S = 350; // AWS NLB and NAT gateway, the shortest of the common ones
-const LONG_IDLE_MS = 3_600_000;
 const STALE_MS = 60_000;
 
 const who = (p: ProcessCount) => (p.pid === null ? "unknown process" : `${p.command ?? "?"}/${p.pid}`);
@@ -55,7 +54,7 @@ export function findingsFor(st: NetnsStatus): Finding[] {
   }
   keepaliveFindings(st, add, nsFlag);
   const longIdle = st.established.idleHistogram
-    .filter((b, i, all) => i >= all.findIndex((x) => x.le === "1h") + 1)
+    .filter((_b, i, all) => i >= all.findIndex((x) => x.le === "1h") + 1)
     .reduce((n, b) => n + b.count, 0);
   if (longIdle > 0) {
     add(

@@ -24,17 +24,36 @@ function direct(clauses: Clauses, e: Entry): boolean {
 
 const cases: [string, Clauses][] = [
   ["empty", []],
-  ["one port either side", [[{ kind: "sport", port: 8080 }, { kind: "dport", port: 8080 }]]],
+  [
+    "one port either side",
+    [
+      [
+        { kind: "sport", port: 8080 },
+        { kind: "dport", port: 8080 },
+      ],
+    ],
+  ],
   ["local port", [[{ kind: "sport", port: 22 }]]],
   [
     "port and prefix",
     [
-      [{ kind: "sport", port: 8080 }, { kind: "dport", port: 8080 }],
+      [
+        { kind: "sport", port: 8080 },
+        { kind: "dport", port: 8080 },
+      ],
       [{ kind: "src", cidr: parseCidr("127.0.0.0/8") }],
     ],
   ],
   ["v4 prefix matches v4-mapped v6", [[{ kind: "src", cidr: parseCidr("10.0.0.0/8") }]]],
-  ["v6 prefix", [[{ kind: "src", cidr: parseCidr("2001:db8::/32") }, { kind: "dst", cidr: parseCidr("2001:db8::/32") }]]],
+  [
+    "v6 prefix",
+    [
+      [
+        { kind: "src", cidr: parseCidr("2001:db8::/32") },
+        { kind: "dst", cidr: parseCidr("2001:db8::/32") },
+      ],
+    ],
+  ],
   ["odd prefix length", [[{ kind: "dst", cidr: parseCidr("192.168.1.8/29") }]]],
   ["no match", [[{ kind: "dport", port: 1 }]]],
 ];
@@ -65,12 +84,18 @@ test("every jump lands on an op boundary or just past the end", () => {
     const yes = pos + (bc[pos + 1] as number);
     const no = pos + bc.readUInt16LE(pos + 2);
     for (const target of [yes, no]) {
-      assert.ok(boundaries.has(target) || target === bc.length || target === bc.length + 4, `jump to ${target}`);
+      assert.ok(
+        boundaries.has(target) || target === bc.length || target === bc.length + 4,
+        `jump to ${target}`,
+      );
     }
   }
 });
 
 test("a filter too large for 16-bit jumps is refused", () => {
-  const many = Array.from({ length: 3000 }, () => ({ kind: "src" as const, cidr: parseCidr("2001:db8::/64") }));
+  const many = Array.from({ length: 3000 }, () => ({
+    kind: "src" as const,
+    cidr: parseCidr("2001:db8::/64"),
+  }));
   assert.throws(() => compileBytecode([many]), /too large/);
 });

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { IdlereapError } from "../../src/errors.js";
-import { DiagMessageView, encodeDestroyRequest, encodeDumpRequest } from "../../src/kernel/inet-diag-codec.js";
+import type { IdlereapError } from "../../src/errors.js";
+import {
+  DiagMessageView,
+  encodeDestroyRequest,
+  encodeDumpRequest,
+} from "../../src/kernel/inet-diag-codec.js";
 import { forEachMessage } from "../../src/kernel/netlink-codec.js";
 
 // A reply captured from Linux 6.18: an established 127.0.0.1:58604 -> 127.0.0.1:8080 client

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { IdlereapError } from "../../src/errors.js";
-import { encodeAttr, encodeMessage, forEachAttr, forEachMessage, parseErrorMessage } from "../../src/kernel/netlink-codec.js";
+import {
+  encodeAttr,
+  encodeMessage,
+  forEachAttr,
+  forEachMessage,
+  parseErrorMessage,
+} from "../../src/kernel/netlink-codec.js";
 
 test("encodeMessage writes the header and pads each part to 4 bytes", () => {
   const msg = encodeMessage(20, 0x301, 7, [Buffer.from([1, 2, 3]), Buffer.from([9])]);
@@ -14,7 +20,10 @@ test("encodeMessage writes the header and pads each part to 4 bytes", () => {
 });
 
 test("forEachMessage walks every message and stops when asked", () => {
-  const buf = Buffer.concat([encodeMessage(20, 2, 1, [Buffer.alloc(5)]), encodeMessage(3, 2, 1, [Buffer.alloc(4)])]);
+  const buf = Buffer.concat([
+    encodeMessage(20, 2, 1, [Buffer.alloc(5)]),
+    encodeMessage(3, 2, 1, [Buffer.alloc(4)]),
+  ]);
   const seen: number[] = [];
   forEachMessage(buf, buf.length, (type) => {
     seen.push(type);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KernelError } from "../../src/errors.js";
-import type { DiagMessageView } from "../../src/kernel/inet-diag-codec.js";
+import type { KernelError } from "../../src/errors.js";
 import { compileBytecode } from "../../src/kernel/inet-diag-bytecode.js";
+import type { DiagMessageView } from "../../src/kernel/inet-diag-codec.js";
 import { resolveNetns } from "../../src/kernel/netns.js";
 import { DiagSocket } from "../../src/kernel/sock-diag.js";
 import { type TestNetns, withNetns } from "../helpers/netns.js";
@@ -60,15 +60,23 @@ test("idle and active connections are told apart, keepalive and queues are seen"
     const byClientPort = new Map<number, { idle: number; ka: boolean; recvQ: number; sendQ: number }>();
     dumpAll(ns, (v) => {
       if (v.state !== "established" || v.remotePort !== f.ready.port) return;
-      byClientPort.set(v.localPort, { idle: v.idleMs as number, ka: v.timer === "keepalive", recvQ: v.recvQ, sendQ: v.sendQ });
+      byClientPort.set(v.localPort, {
+        idle: v.idleMs as number,
+        ka: v.timer === "keepalive",
+        recvQ: v.recvQ,
+        sendQ: v.sendQ,
+      });
     });
-    for (const p of f.ready.groups.idle ?? []) assert.ok((byClientPort.get(p)?.idle ?? 0) >= 500, `idle ${p}`);
-    for (const p of f.ready.groups.active ?? []) assert.ok((byClientPort.get(p)?.idle ?? 1e9) < 300, `active ${p}`);
+    for (const p of f.ready.groups.idle ?? [])
+      assert.ok((byClientPort.get(p)?.idle ?? 0) >= 500, `idle ${p}`);
+    for (const p of f.ready.groups.active ?? [])
+      assert.ok((byClientPort.get(p)?.idle ?? 1e9) < 300, `active ${p}`);
     for (const p of f.ready.groups.keepalive ?? []) assert.equal(byClientPort.get(p)?.ka, true);
     for (const p of f.ready.groups.idle ?? []) assert.equal(byClientPort.get(p)?.ka, false);
     let serverRecvQ = 0;
     dumpAll(ns, (v) => {
-      if (v.localPort === f.ready.port && f.ready.groups.unread?.includes(v.remotePort)) serverRecvQ = v.recvQ;
+      if (v.localPort === f.ready.port && f.ready.groups.unread?.includes(v.remotePort))
+        serverRecvQ = v.recvQ;
     });
     assert.ok(serverRecvQ > 0, "unread data shows in the server side's receive queue");
   });
@@ -84,7 +92,12 @@ test("the kernel accepts compiled bytecode and returns exactly the matching sock
       JSON.stringify({ idle: 6 }),
     ]);
     const port = a.ready.port;
-    const bc = compileBytecode([[{ kind: "sport", port }, { kind: "dport", port }]]);
+    const bc = compileBytecode([
+      [
+        { kind: "sport", port },
+        { kind: "dport", port },
+      ],
+    ]);
     let n = 0;
     dumpAll(
       ns,
@@ -114,7 +127,11 @@ test("SOCK_DESTROY aborts exactly the socket named by its cookie", async (t) => 
       });
       assert.ok(id);
       assert.throws(
-        () => sock.destroy({ ...(id as NonNullable<typeof id>), cookie: (id as NonNullable<typeof id>).cookie + 1n }),
+        () =>
+          sock.destroy({
+            ...(id as NonNullable<typeof id>),
+            cookie: (id as NonNullable<typeof id>).cookie + 1n,
+          }),
         (e: KernelError) => e.errno === 2,
         "a wrong cookie is refused (ENOENT)",
       );
@@ -124,8 +141,14 @@ test("SOCK_DESTROY aborts exactly the socket named by its cookie", async (t) => 
     }
     await new Promise((r) => setTimeout(r, 100));
     f.send({ cmd: "events" });
-    const { events } = await f.next<{ events: { side: string; event: string; code?: string; port: number }[] }>();
-    assert.ok(events.some((e) => e.side === "client" && e.port === victim && e.event === "error" && e.code === "ECONNABORTED"));
+    const { events } = await f.next<{
+      events: { side: string; event: string; code?: string; port: number }[];
+    }>();
+    assert.ok(
+      events.some(
+        (e) => e.side === "client" && e.port === victim && e.event === "error" && e.code === "ECONNABORTED",
+      ),
+    );
     assert.ok(!events.some((e) => e.port === survivor));
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { IdlereapError } from "../../src/errors.js";
+import type { IdlereapError } from "../../src/errors.js";
 import { formatDuration, parseDuration } from "../../src/util/duration.js";
 
 test("durations parse from strings with units and from milliseconds", () => {
@@ -16,7 +16,17 @@ test("durations parse from strings with units and from milliseconds", () => {
 });
 
 test("bad durations name the option", () => {
-  for (const bad of ["", "5 minutes", "1h 30x", "-5s", "s", "5s5", Number.NaN, -1, Number.POSITIVE_INFINITY]) {
+  for (const bad of [
+    "",
+    "5 minutes",
+    "1h 30x",
+    "-5s",
+    "s",
+    "5s5",
+    Number.NaN,
+    -1,
+    Number.POSITIVE_INFINITY,
+  ]) {
     assert.throws(
       () => parseDuration(bad as string, "--idle-over"),
       (e: IdlereapError) => e.code === "IDLEREAP_ERR_DURATION_INVALID" && e.message.startsWith("--idle-over"),
