@@ -6,7 +6,11 @@ import { ConfigError, ERROR_CODES, IdlereapError, InputError, SyscallError } fro
 test("every error code is documented in docs/errors.md, and nothing else is", () => {
   const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
   const documented = [...doc.matchAll(/^## (IDLEREAP_ERR_\w+)$/gm)].map((m) => m[1]);
-  assert.deepEqual(documented.sort(), Object.keys(ERROR_CODES).sort(), "run: npx tsx scripts/gen-errors-doc.ts");
+  assert.deepEqual(
+    documented.sort(),
+    Object.keys(ERROR_CODES).sort(),
+    "run: npx tsx scripts/gen-errors-doc.ts",
+  );
   for (const code of Object.keys(ERROR_CODES)) assert.match(code, /^IDLEREAP_ERR_[A-Z]+(_[A-Z0-9]+)*$/);
 });
 
@@ -17,7 +21,11 @@ test("errors carry their code, class name and context", () => {
   assert.match(sys.message, /setns failed: EPERM \(1\)/);
   assert.ok(sys instanceof IdlereapError);
   assert.equal(new SyscallError("recv", 11).code, "IDLEREAP_ERR_SYSCALL");
-  const cfg = new ConfigError("must be a duration", { file: "policy.yaml", line: 7, key: "rules[0].match.idle" });
+  const cfg = new ConfigError("must be a duration", {
+    file: "policy.yaml",
+    line: 7,
+    key: "rules[0].match.idle",
+  });
   assert.equal(cfg.message, "policy.yaml: line 7: rules[0].match.idle: must be a duration");
   assert.equal(cfg.name, "ConfigError");
   const input = new InputError("IDLEREAP_ERR_CLI_USAGE", "bad", "--port");
