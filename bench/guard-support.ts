@@ -10,11 +10,14 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Runs `script` (a .ts file) under tsx in a child, with extra node flags and arguments. */
-export function spawnRole(script: string, args: string[], nodeFlags: string[] = []): Child {
-  const proc = spawn(process.execPath, [...nodeFlags, "--import", "tsx", script, ...args], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+/**
+ * Runs `script` (a .ts file) under tsx in a child, with extra node flags and arguments; `cpu` pins
+ * it to one CPU with taskset.
+ */
+export function spawnRole(script: string, args: string[], nodeFlags: string[] = [], cpu?: number): Child {
+  const argv = [process.execPath, ...nodeFlags, "--import", "tsx", script, ...args];
+  if (cpu !== undefined) argv.unshift("taskset", "-c", String(cpu));
+  const proc = spawn(argv[0] as string, argv.slice(1), { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
   const queue: string[] = [];
   const waiters: ((l: string) => void)[] = [];

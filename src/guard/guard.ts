@@ -240,9 +240,13 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     }
     for (const h of holders) h[kGuarded] = this;
     if (server !== null) {
-      // First in line: an HTTP/2 server opens its session inside its own listener of these events.
-      server.prependListener("connection", this.#onConnection);
-      if (tls) server.prependListener("secureConnection", this.#onSecureConnection);
+      // An HTTP/2 server opens its session inside its own listener of these events, and a net
+      // server's handler should see its socket with keepalive set: guard comes first there. On
+      // HTTP/1 it comes last: the symbol it adds to each socket then follows the properties Node's
+      // HTTP server adds, and their layout (and speed) stays as without guard.
+      const add = http && !http2 ? "on" : "prependListener";
+      server[add]("connection", this.#onConnection);
+      if (tls) server[add]("secureConnection", this.#onSecureConnection);
       if (http && !http2) coordinateHttpTimeouts(server as HttpServer, this.opts);
       if (http && !http2 && this.opts.maxAge > 0) this.#prependRequestHook();
       if (http2) server.on("session", serverOnSession).on("stream", serverOnStream);

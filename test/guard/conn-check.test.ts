@@ -30,9 +30,9 @@ test("an idle raw TCP connection closes with FIN at idleTimeout while an active 
   const events: GuardCloseEvent[] = [];
   g.on("close", (e) => events.push(e));
   const port = await listen(server);
+  const t0 = performance.now();
   const idle = await connect(port);
   const active = await connect(port);
-  const t0 = performance.now();
   const pump = setInterval(() => active.write("x"), 30);
   try {
     const end = await serverClosed(idle, t0);

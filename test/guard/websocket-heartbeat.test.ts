@@ -62,12 +62,12 @@ test("a client that never answers pings is terminated; one that answers lives", 
 test("heartbeat frames are not activity: a quiet client closes at idleTimeout with 1000", async () => {
   const { wss, server, url } = await wsServer();
   const g = guard(wss, { ...QUIET, idleTimeout: 250, heartbeat: { interval: 40, timeout: 100 } });
+  const t0 = performance.now();
   const quiet = await open(url);
   const chatty = await open(url);
   let pings = 0;
   quiet.on("ping", () => pings++);
   const pump = setInterval(() => chatty.send("hi"), 40);
-  const t0 = performance.now();
   try {
     const code = await closeCode(quiet);
     const ms = performance.now() - t0;
