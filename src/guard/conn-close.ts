@@ -78,6 +78,7 @@ export function retireConnection(g: GuardContext, s: ConnState, reason: number, 
   const kind = s.flags & KIND_MASK;
   if (kind === KIND_HTTP && isBusy(s)) {
     markClosing(g, s, F_RETIRING);
+    g.retiringHttp(1);
     g.record(s, reason, now);
     const res = currentResponse(s);
     if (res !== null && !res.headersSent) res.shouldKeepAlive = false;

@@ -21,6 +21,8 @@ export interface GuardContext {
   forget(state: ConnState): void;
   /** Forgets every connection whose socket is already destroyed. */
   sweep(): void;
+  /** Counts HTTP/1 connections retiring (+1 / -1): while any is, responses get Connection: close. */
+  retiringHttp(delta: number): void;
   /** Counts a connection refused at maxConnections. */
   rejectedOne(): void;
 }

@@ -15,6 +15,8 @@ import {
   ConnState,
   F_CLOSING,
   F_RETIRING,
+  KIND_HTTP,
+  KIND_MASK,
   kState,
   R_DEAD_PEER,
   REASONS,
@@ -116,7 +118,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   drain(options: DrainOptions = {}): Promise<DrainResult> {
     if (this.#draining) return this.#draining;
     const grace = options.grace === undefined ? 10_000 : parseDuration(options.grace, "drain.grace");
-    if (this.#plan.server && this.#plan.http && !this.#plan.http2) this.#prependRequestHook();
+    this.retiringHttp(1);
     const started = retireAll(this);
     stopAccepting(this.#plan);
     this.#draining = waitForEmpty(this, grace, started);
@@ -176,6 +178,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   forget(s: ConnState): void {
     this.wheel.cancel(s);
     if (!this.conns.remove(s)) return;
+    if (s.flags & F_RETIRING && (s.flags & KIND_MASK) === KIND_HTTP) this.retiringHttp(-1);
     if (s.flags & (F_CLOSING | F_RETIRING)) this.closing--;
     else if (s.reason < 0 && (s.socket.errored as NodeJS.ErrnoException | null)?.code === "ETIMEDOUT") {
       this.record(s, R_DEAD_PEER, nowMs());
@@ -216,7 +219,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     wss?.off("connection", this.#onWebSocket);
     for (const holder of [server, wss])
       if (holder) (holder as unknown as Record<symbol, unknown>)[kGuarded] = undefined;
-    this.#requestHooked = false;
+    this.#retiringHttp = 0;
   }
 
   readonly #onConnection = (socket: Socket): void => {
@@ -248,19 +251,25 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
       server[add]("connection", this.#onConnection);
       if (tls) server[add]("secureConnection", this.#onSecureConnection);
       if (http && !http2) coordinateHttpTimeouts(server as HttpServer, this.opts);
-      if (http && !http2 && this.opts.maxAge > 0) this.#prependRequestHook();
       if (http2) server.on("session", serverOnSession).on("stream", serverOnStream);
     }
     if (wss !== null) wss.on("connection", this.#onWebSocket);
   }
 
-  #requestHooked = false;
   /** Cleared when the server turns out not to be TCP (a Unix socket): setsockopt is not tried again. */
   #socketOptions = true;
-  #prependRequestHook(): void {
-    if (this.#requestHooked || this.#plan.server === null) return;
-    this.#requestHooked = true;
-    this.#plan.server.prependListener("request", serverOnRequest);
+  #retiringHttp = 0;
+  /**
+   * The 'request' hook that answers retiring connections with `Connection: close` is on only while
+   * some HTTP/1 connection is retiring (or a drain runs): requests pay nothing for it otherwise.
+   */
+  retiringHttp(delta: number): void {
+    const server = this.#plan.server;
+    if (server === null || !this.#plan.http || this.#plan.http2) return;
+    const before = this.#retiringHttp;
+    this.#retiringHttp += delta;
+    if (before === 0 && this.#retiringHttp > 0) server.prependListener("request", serverOnRequest);
+    if (before > 0 && this.#retiringHttp === 0) server.off("request", serverOnRequest);
   }
 
   #onTick(now: number): void {

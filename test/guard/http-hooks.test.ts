@@ -157,3 +157,34 @@ test("HTTP/2: at max age a session with a stream in flight gets GOAWAY and the s
     await closeServer(server);
   }
 });
+
+test("at max age, after a response whose headers were already sent, the next one says Connection: close", async () => {
+  const server = http.createServer((req, res) => {
+    if (req.url !== "/stream") return res.end("ok");
+    res.setHeader("Content-Length", "first ok".length);
+    res.write("first ");
+    setTimeout(() => res.end("ok"), 250);
+  });
+  // A long halfCloseTimeout spaces the checks (1s): the next request comes well before the one that
+  // would find the retiring connection idle and close it.
+  const g = guard(server, {
+    ...QUIET,
+    idleTimeout: 0,
+    halfCloseTimeout: "50s",
+    maxAge: 100,
+    maxAgeJitter: 0,
+  });
+  const port = await listen(server);
+  const c = await connect(port);
+  try {
+    const streamed = await request(c, "/stream");
+    assert.match(streamed.head, /Connection: keep-alive/i, "its headers went out before max age");
+    const next = await request(c, "/");
+    assert.match(next.head, /Connection: close/i);
+    await serverClosed(c, next.at, 1000);
+    assert.equal(g.stats().closed["max-age"], 1);
+    assert.equal(server.listenerCount("request"), 1, "the hook is gone once nothing retires");
+  } finally {
+    await closeServer(server);
+  }
+});

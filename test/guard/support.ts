@@ -2,7 +2,10 @@
 import { once } from "node:events";
 import net from "node:net";
 
-/** Listens on loopback; unref'd so that a failed test cannot keep the process alive. */
+/**
+ * Listens on loopback; unref'd so that a failed test cannot keep the process alive (clients stay
+ * ref'd: a test awaiting their I/O needs the loop to wait too; tests destroy them in `finally`).
+ */
 export async function listen<S extends net.Server>(server: S): Promise<number> {
   server.listen(0, "127.0.0.1");
   server.unref();
@@ -13,7 +16,6 @@ export async function listen<S extends net.Server>(server: S): Promise<number> {
 export async function connect(port: number): Promise<net.Socket> {
   const s = net.connect({ port, host: "127.0.0.1" });
   s.on("error", () => {});
-  s.unref();
   await once(s, "connect");
   return s;
 }
