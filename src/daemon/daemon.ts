@@ -356,10 +356,10 @@ export class Daemon {
       if (scan.candidates.length === 0) continue;
       if (this.needOwners()) {
         const missing = scan.candidates.filter(({ socket }) => !this.owners.lookup(socket.inode));
-        this.owners.fill(
-          scan.netns.inode,
-          missing.map(({ socket }) => socket.inode),
-        );
+        // One walk for these and the sockets due soon, rather than a second one after the actions.
+        if (missing.length > 0) {
+          this.owners.fill(scan.netns.inode, [...missing.map(({ socket }) => socket.inode), ...scan.soon]);
+        }
         for (const { socket } of scan.candidates) {
           const o = this.owners.lookup(socket.inode);
           if (!o) continue;
