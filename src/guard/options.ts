@@ -49,8 +49,8 @@ export interface GuardOptions {
   reset?: boolean;
   /** After a FIN, how long the peer has to close before the socket is destroyed. */
   linger?: Duration;
-  /** TCP keepalive probes; false leaves keepalive as the application set it. */
-  keepAlive?: KeepAliveOptions | false;
+  /** TCP keepalive probes; true takes the defaults, false leaves keepalive as the application set it. */
+  keepAlive?: KeepAliveOptions | boolean;
   /** TCP_USER_TIMEOUT: sent data unacknowledged this long aborts the connection. 0 keeps the kernel's. */
   userTimeout?: Duration;
   /** Recycle connections older than this. 0 disables. */
@@ -59,8 +59,8 @@ export interface GuardOptions {
   maxAgeJitter?: number;
   /** Peer sent FIN and the application never closed: destroy after this long. 0 disables. */
   halfCloseTimeout?: Duration;
-  /** WebSocket ping/pong; false disables. */
-  heartbeat?: HeartbeatOptions | false;
+  /** WebSocket ping/pong; true takes the defaults, false disables. */
+  heartbeat?: HeartbeatOptions | boolean;
   /** Most connections at once. 0 means no limit. */
   maxConnections?: number;
   /** What to do with a new connection past maxConnections. */
@@ -107,6 +107,17 @@ export const GUARD_DEFAULTS = Object.freeze({
   metricsPrefix: "idlereap_guard_",
 } as const);
 
+/** What `keepAlive: true` and `heartbeat: true` stand for, in milliseconds. */
+const KEEPALIVE_ON = Object.freeze({
+  idle: parseDuration(GUARD_DEFAULTS.keepAlive.idle),
+  interval: parseDuration(GUARD_DEFAULTS.keepAlive.interval),
+  count: GUARD_DEFAULTS.keepAlive.count,
+});
+const HEARTBEAT_ON = Object.freeze({
+  interval: parseDuration(GUARD_DEFAULTS.heartbeat.interval),
+  timeout: parseDuration(GUARD_DEFAULTS.heartbeat.timeout),
+});
+
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
     return parseDuration(value);
@@ -129,7 +140,7 @@ const schema = z.strictObject({
   linger: duration.prefault(GUARD_DEFAULTS.linger),
   keepAlive: z
     .union([
-      z.literal(false),
+      z.boolean(),
       z.strictObject({
         idle: seconds.prefault(GUARD_DEFAULTS.keepAlive.idle),
         interval: seconds.prefault(GUARD_DEFAULTS.keepAlive.interval),
@@ -145,7 +156,7 @@ const schema = z.strictObject({
   halfCloseTimeout: duration.prefault(GUARD_DEFAULTS.halfCloseTimeout),
   heartbeat: z
     .union([
-      z.literal(false),
+      z.boolean(),
       z.strictObject({
         interval: duration.prefault(GUARD_DEFAULTS.heartbeat.interval),
         timeout: duration.prefault(GUARD_DEFAULTS.heartbeat.timeout),
@@ -218,14 +229,15 @@ function finish(o: z.output<typeof schema>): ResolvedGuardOptions {
   if (pressure && pressure.saturateAt <= pressure.scaleAt) {
     throw optionError("pressure.saturateAt", "must be greater than pressure.scaleAt");
   }
-  const heartbeat = o.heartbeat && o.heartbeat.interval > 0 ? o.heartbeat : null;
+  const hb = o.heartbeat === true ? HEARTBEAT_ON : o.heartbeat;
+  const heartbeat = hb && hb.interval > 0 ? hb : null;
   if (heartbeat && heartbeat.timeout <= 0) throw optionError("heartbeat.timeout", "must be more than 0");
   if (o.linger <= 0) throw optionError("linger", "must be more than 0");
   return Object.freeze({
     idleTimeout: o.idleTimeout,
     reset: o.reset,
     linger: o.linger,
-    keepAlive: o.keepAlive || null,
+    keepAlive: o.keepAlive === true ? KEEPALIVE_ON : o.keepAlive || null,
     userTimeout: o.userTimeout,
     maxAge: o.maxAge,
     maxAgeJitter: o.maxAgeJitter,

@@ -32,6 +32,12 @@ test("defaults match the documented policy", () => {
   assert.equal(o.metrics, null);
 });
 
+test("true takes a feature's defaults", () => {
+  const o = resolveOptions({ keepAlive: true, heartbeat: true });
+  assert.deepEqual(o.keepAlive, { idle: 30_000, interval: 5000, count: 3 });
+  assert.deepEqual(o.heartbeat, { interval: 30_000, timeout: 10_000 });
+});
+
 test("false and 0 turn features off; pressure: true takes the default thresholds", () => {
   const o = resolveOptions({ keepAlive: false, heartbeat: false, idleTimeout: 0, pressure: true });
   assert.equal(o.keepAlive, null);
