@@ -63,12 +63,22 @@ interface GuardEvents {
   close: [GuardCloseEvent];
 }
 
+/**
+ * Returned by guard(). Its public API is on("close"), drain(), stats() and stop(); the other public
+ * members serve guard's own per-connection functions (GuardContext) and are marked @internal.
+ */
 export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
+  /** @internal */
   readonly opts: ResolvedGuardOptions;
+  /** @internal */
   readonly wheel: TimerWheel<ConnState>;
+  /** @internal */
   readonly conns = new ConnList();
+  /** @internal */
   readonly checkEvery: number;
+  /** @internal */
   idleMs: number;
+  /** @internal */
   closing = 0;
   readonly #plan: ServerPlan;
   readonly #closed: number[] = REASONS.map(() => 0);
@@ -97,10 +107,12 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     this.#attach();
   }
 
+  /** @internal */
   onDue(s: ConnState, now: number): void {
     checkConnection(this, s, now);
   }
 
+  /** @internal */
   record(s: ConnState, reason: number, now: number): void {
     s.reason = reason;
     this.#closed[reason] = (this.#closed[reason] ?? 0) + 1;
@@ -109,6 +121,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     this.emit("close", { reason: name, idleMs: now - s.activeAt, ageMs: now - s.bornAt, socket: s.socket });
   }
 
+  /** @internal */
   rejectedOne(): void {
     this.#rejected++;
     this.#metrics?.rejected();
@@ -145,7 +158,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     };
   }
 
-  /** Forgets every connection whose socket is already destroyed. */
+  /** @internal Forgets every connection whose socket is already destroyed. */
   sweep(): void {
     for (let s = this.conns.head; s !== null; ) {
       const next = s.listNext;
@@ -154,7 +167,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     }
   }
 
-  /** Starts tracking a socket; returns its state, or null when it was refused. */
+  /** @internal Starts tracking a socket; returns its state, or null when it was refused. */
   track(socket: Socket, kind: number): ConnState | null {
     const existing = stateOf(socket);
     if (existing !== undefined) return existing;
@@ -174,7 +187,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     return s;
   }
 
-  /** Drops a destroyed connection: at its next check, at most checkEvery after it closed. */
+  /** @internal Drops a destroyed connection: at its next check, at most checkEvery after it closed. */
   forget(s: ConnState): void {
     this.wheel.cancel(s);
     if (!this.conns.remove(s)) return;
@@ -185,6 +198,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     }
   }
 
+  /** @internal */
   adopt(ws: WebSocket, req: IncomingMessage): void {
     let s = stateOf(req.socket) ?? null;
     if (s === null) {
@@ -260,6 +274,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   #socketOptions = true;
   #retiringHttp = 0;
   /**
+   * @internal
    * The 'request' hook that answers retiring connections with `Connection: close` is on only while
    * some HTTP/1 connection is retiring (or a drain runs): requests pay nothing for it otherwise.
    */
