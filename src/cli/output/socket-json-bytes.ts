@@ -157,50 +157,51 @@ function writeAddress(out: ByteSink, v: DiagMessageView, off: number): void {
   out.uint(b[off + 3] as number);
 }
 
+function infoU32(out: ByteSink, v: DiagMessageView, len: number, field: number): void {
+  if (field + 4 <= len) out.uint(v.buf.readUInt32LE(v.infoOff + field));
+  else out.bytes(K.null);
+}
+
+function infoU64(out: ByteSink, v: DiagMessageView, len: number, field: number): void {
+  const at = v.infoOff + field;
+  if (field + 8 <= len) out.uint(v.buf.readUInt32LE(at) + v.buf.readUInt32LE(at + 4) * 4294967296);
+  else out.bytes(K.null);
+}
+
 function writeInfo(out: ByteSink, v: DiagMessageView, timed: boolean): void {
   const b = v.buf;
   const o = v.infoOff;
   const len = o < 0 ? 0 : v.infoLen;
-  const u32 = (field: number) => {
-    if (field + 4 <= len) out.uint(b.readUInt32LE(o + field));
-    else out.bytes(K.null);
-  };
-  const u64 = (field: number) => {
-    if (field + 8 <= len) out.uint(b.readUInt32LE(o + field) + b.readUInt32LE(o + field + 4) * 4294967296);
-    else out.bytes(K.null);
-  };
-  const timedU32 = (field: number) => {
-    if (timed) u32(field);
-    else out.bytes(K.null);
-  };
+  // Listeners have all-zero timestamps: their idle fields are null, as in socketFromView.
+  const tlen = timed ? len : 0;
   out.bytes(K.idleMs);
-  if (timed && TCP_INFO.lastDataRecv + 4 <= len) {
+  if (TCP_INFO.lastDataRecv + 4 <= tlen) {
     const s = b.readUInt32LE(o + TCP_INFO.lastDataSent);
     const r = b.readUInt32LE(o + TCP_INFO.lastDataRecv);
     out.uint(s < r ? s : r);
   } else out.bytes(K.null);
   out.bytes(K.lastSendMs);
-  timedU32(TCP_INFO.lastDataSent);
+  infoU32(out, v, tlen, TCP_INFO.lastDataSent);
   out.bytes(K.lastRecvMs);
-  timedU32(TCP_INFO.lastDataRecv);
+  infoU32(out, v, tlen, TCP_INFO.lastDataRecv);
   out.bytes(K.lastAckMs);
-  timedU32(TCP_INFO.lastAckRecv);
+  infoU32(out, v, tlen, TCP_INFO.lastAckRecv);
   out.bytes(K.rttMs);
   if (TCP_INFO.rtt + 4 <= len) out.ascii(String(b.readUInt32LE(o + TCP_INFO.rtt) / 1000));
   else out.bytes(K.null);
   out.bytes(K.unacked);
-  u32(TCP_INFO.unacked);
+  infoU32(out, v, len, TCP_INFO.unacked);
   out.bytes(K.retransmits);
   if (len > TCP_INFO.retransmits) out.uint(b[o + TCP_INFO.retransmits] as number);
   else out.bytes(K.null);
   out.bytes(K.totalRetrans);
-  u32(TCP_INFO.totalRetrans);
+  infoU32(out, v, len, TCP_INFO.totalRetrans);
   out.bytes(K.notsentBytes);
-  u32(TCP_INFO.notsentBytes);
+  infoU32(out, v, len, TCP_INFO.notsentBytes);
   out.bytes(K.bytesAcked);
-  u64(TCP_INFO.bytesAcked);
+  infoU64(out, v, len, TCP_INFO.bytesAcked);
   out.bytes(K.bytesReceived);
-  u64(TCP_INFO.bytesReceived);
+  infoU64(out, v, len, TCP_INFO.bytesReceived);
 }
 
 /** The owner fields and the closing brace. */
