@@ -3,6 +3,7 @@
 // both destroy it). Also shown: the same abort as a library call (no process start, as in the daemon)
 // and the cost of merely starting Node here. Run: `npm run build && npx tsx bench/kill-abort.ts`.
 // Target: idlereap <= 1.0 x ss -K.
+
 import { execFileSync, spawnSync } from "node:child_process";
 import { resolveNetns } from "../src/kernel/netns.js";
 import { compileFilter } from "../src/policy/socket-filter.js";
@@ -11,6 +12,9 @@ import { streamAbort } from "../src/reap/stream-abort.js";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
 import { fmt, median, ratio } from "./lib/measure.js";
+import { dropExtraCaCerts } from "./lib/node-env.js";
+
+dropExtraCaCerts();
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 16_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -4,11 +4,13 @@ import { execFileSync } from "node:child_process";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
 import { fmt, inNetnsArgs, ratio, timeCommand } from "./lib/measure.js";
+import { dropExtraCaCerts } from "./lib/node-env.js";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50_000);
 const SMALL = Math.round(CONNECTIONS / 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const root = new URL("..", import.meta.url).pathname;
+dropExtraCaCerts();
 const rawDump = "/tmp/idlereap-raw-dump";
 execFileSync("gcc", ["-O2", "-o", rawDump, `${root}bench/lib/raw-dump.c`]);
 

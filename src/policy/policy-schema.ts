@@ -182,7 +182,7 @@ export type PressureSettings = NonNullable<Policy["pressure"]>;
 export function policyJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(policySchema, { io: "input", unrepresentable: "any" }),
-    $id: "https://github.com/idlereap/idlereap/schema/policy.schema.json",
+    $id: "urn:idlereap:policy",
     title: "idlereap run policy",
   };
 }
