@@ -3,7 +3,8 @@
 // 2 cores). Meant for a daemon that scans repeatedly: starting the threads costs ~50 ms once. A thread
 // that fails or hangs never fails the scan: the walk is redone on the calling thread.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../util/worker-boot.js";
 import { fdDirSize, isProcfs } from "./fd-count.js";
 import { netnsInodeOf } from "./netns-inode.js";
 import { replayReply, type WalkReply, type WalkRequest } from "./owner-walk-wire.js";
@@ -21,15 +22,6 @@ export interface OwnerWalkPoolOptions {
   /** A thread that has not answered in this many ms is replaced; default 30000. */
   readonly timeoutMs?: number;
 }
-
-// Worker entry: from dist it is the compiled .js; from sources (tests, benchmarks under tsx) the
-// thread registers tsx first, which it does not inherit from the parent.
-const BOOT = `
-const { workerData } = require("node:worker_threads");
-(async () => {
-  if (workerData.loader) (await import(workerData.loader)).register();
-  await import(workerData.entry);
-})();`;
 
 export class OwnerWalkPool {
   readonly #workers: (Worker | undefined)[] = [];
@@ -111,19 +103,12 @@ export class OwnerWalkPool {
   #worker(index: number): Worker {
     let worker = this.#workers[index];
     if (worker === undefined) {
-      worker = new Worker(BOOT, { eval: true, workerData: workerEntry() });
+      worker = startWorker(import.meta.url, "owner-walk-worker");
       worker.unref();
       this.#workers[index] = worker;
     }
     return worker;
   }
-}
-
-function workerEntry(): { entry: string; loader: string | undefined } {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const entry = new URL(fromSource ? "./owner-walk-worker.ts" : "./owner-walk-worker.js", import.meta.url)
-    .href;
-  return { entry, loader: fromSource ? import.meta.resolve("tsx/esm/api") : undefined };
 }
 
 function selectPids(procRoot: string, options: SocketOwnerOptions): { pids: number[]; otherNetns: number } {

@@ -88,6 +88,26 @@ test("ls filters select what they say", async (t) => {
 
     const fast = await ls(ns, "--no-process");
     assert.ok(fast.every((r) => r.pid === null));
+    // The streaming writer (kernel order) and the collecting path (--limit) agree.
+    const collected = await ls(ns, "--no-process", "--limit", "100000");
+    const stable = (rows: TcpSocket[]) =>
+      rows
+        .map((r) => ({
+          id: [
+            r.cookie,
+            r.inode,
+            r.state,
+            r.family,
+            r.localAddress,
+            r.localPort,
+            r.remoteAddress,
+            r.remotePort,
+          ],
+          owner: [r.netns, r.uid, r.cgroup, r.pid],
+          keys: Object.keys(r).join(),
+        }))
+        .sort((x, y) => Number(BigInt(x.id[0] as string) - BigInt(y.id[0] as string)));
+    assert.deepEqual(stable(fast), stable(collected));
   });
 });
 
