@@ -158,7 +158,11 @@ function flatten(o: Outcome): Record<string, unknown> {
 
 const addr = (a: string, p: number, family: 4 | 6) => (family === 6 ? `[${a}]:${p}` : `${a}:${p}`);
 
-function printTable(outcomes: Outcome[], showNetns: boolean): void {
+/** Rows the table shows; a kill of thousands is read from its summary (or all of it with --json). */
+const TABLE_ROWS = 200;
+
+function printTable(all: Outcome[], showNetns: boolean): void {
+  const outcomes = all.length > TABLE_ROWS ? all.slice(0, TABLE_ROWS) : all;
   const columns: Column<Outcome>[] = [
     ...(showNetns ? [{ header: "NETNS", value: (o: Outcome) => o.socket.netns }] : []),
     { header: "STATE", value: (o) => o.socket.state },
@@ -176,6 +180,9 @@ function printTable(outcomes: Outcome[], showNetns: boolean): void {
     { header: "RESULT", value: (o) => resultText(o) },
   ];
   io.stdout.write(`${renderTable(outcomes, columns)}\n`);
+  if (all.length > outcomes.length) {
+    io.stdout.write(`... and ${all.length - outcomes.length} more (--json lists them all)\n`);
+  }
 }
 
 function resultText(o: Outcome): string {
