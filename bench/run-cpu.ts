@@ -93,8 +93,6 @@ pressure: { scaleAt: 0.8, saturateAt: 0.95, minScale: 0.1 }
       .split("\n")
       .filter((l) => l.startsWith("idlereap_sockets{"))
       .reduce((n, l) => n + Number(l.split(" ")[1]), 0);
-    const scanMs =
-      Number(/idlereap_scan_part_duration_seconds\{part="sockets"\} (\S+)/.exec(metrics)?.[1]) * 1000;
     console.log(
       `run cpu: ${sockets} sockets in the namespace, interval 5s, ${scrapes} scrapes, measured over ${wall.toFixed(0)}s`,
     );
