@@ -7,7 +7,8 @@ import type { TcpSocket } from "../model/tcp-socket.js";
 import { compileFilter } from "../policy/socket-filter.js";
 import { CgroupIndex } from "../proc/cgroups.js";
 import { processFdPressure } from "../proc/limits.js";
-import { findSocketOwners, type SocketOwnerMap } from "../proc/socket-owners.js";
+import { OwnerWalkPool } from "../proc/owner-walk-pool.js";
+import type { SocketOwnerMap } from "../proc/socket-owners.js";
 import { cgroupResolver } from "../scan/collect.js";
 import { scanNamespaces } from "../scan/scan.js";
 import { type Finding, findingsFor } from "./findings.js";
@@ -64,7 +65,10 @@ export interface StatusReport {
   errors: { netns: string; code: string | undefined; message: string }[];
 }
 
-export function buildStatus(namespaces: readonly NetnsRef[], options: StatusOptions = {}): StatusReport {
+export async function buildStatus(
+  namespaces: readonly NetnsRef[],
+  options: StatusOptions = {},
+): Promise<StatusReport> {
   const out: StatusReport = {
     generatedAt: new Date().toISOString(),
     host: { hostname: hostname(), kernel: release() },
@@ -73,31 +77,54 @@ export function buildStatus(namespaces: readonly NetnsRef[], options: StatusOpti
     errors: [],
   };
   const cgroups = new CgroupIndex();
-  for (const ns of namespaces) {
-    try {
-      const st = statusOf(ns, options, cgroups);
-      out.namespaces.push(st);
-      out.findings.push(...st.findings);
-    } catch (err) {
-      const code = err instanceof IdlereapError ? err.code : undefined;
-      out.errors.push({ netns: ns.name, code, message: err instanceof Error ? err.message : String(err) });
-    }
+  // One walker thread: the /proc walk for owners runs while the main thread dumps and tallies.
+  const pool = options.owners === false ? undefined : new OwnerWalkPool({ threads: 1 });
+  try {
+    for (const ns of namespaces) await addNamespace(out, ns, options, cgroups, pool);
+  } finally {
+    await pool?.close();
   }
   return out;
 }
 
+async function addNamespace(
+  out: StatusReport,
+  ns: NetnsRef,
+  options: StatusOptions,
+  cgroups: CgroupIndex,
+  pool: OwnerWalkPool | undefined,
+): Promise<void> {
+  try {
+    const st = await statusOf(ns, options, cgroups, pool);
+    out.namespaces.push(st);
+    out.findings.push(...st.findings);
+  } catch (err) {
+    const code = err instanceof IdlereapError ? err.code : undefined;
+    out.errors.push({ netns: ns.name, code, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 const ALL = compileFilter({ states: "all" });
 
-function statusOf(ns: NetnsRef, options: StatusOptions, cgroups: CgroupIndex): NetnsStatus {
+async function statusOf(
+  ns: NetnsRef,
+  options: StatusOptions,
+  cgroups: CgroupIndex,
+  pool: OwnerWalkPool | undefined,
+): Promise<NetnsStatus> {
   const started = performance.now();
   const settings = readNetnsSettings(ns, options.procRoot);
   const tally = new NetnsTally(ns.name, {
     deadPeerMs: options.deadPeerMs ?? 30_000,
     ephemeral: settings.ephemeral,
   });
+  const walking = pool?.find({
+    netnsInode: ns.inode,
+    ...(options.procRoot ? { procRoot: options.procRoot } : {}),
+  });
   const [result] = scanNamespaces([ns], { filter: ALL }, (v) => tally.add(v));
+  const owners = await walking;
   if (result?.error) throw result.error;
-  const owners = options.owners === false ? undefined : walk(ns, tally, options.procRoot);
   const cgroupOf = cgroupResolver(cgroups);
   const ownerOf = (inode: number) => {
     const o = owners?.owners.get(inode);
@@ -136,16 +163,6 @@ function statusOf(ns: NetnsRef, options: StatusOptions, cgroups: CgroupIndex): N
   st.findings = findingsFor(st);
   st.scanMs = Math.round(performance.now() - started);
   return st;
-}
-
-function walk(ns: NetnsRef, tally: NetnsTally, procRoot: string | undefined): SocketOwnerMap {
-  const wanted = new Set<number>();
-  for (const list of [tally.established, tally.closeWait, tally.finWait2Held]) {
-    for (let i = 0; i < list.length; i++) wanted.add(list.inodes[i] as number);
-  }
-  for (const s of [...tally.longestIdle, ...tally.deadPeers]) if (s.inode) wanted.add(s.inode);
-  wanted.delete(0);
-  return findSocketOwners({ netnsInode: ns.inode, wanted, ...(procRoot ? { procRoot } : {}) });
 }
 
 function bucketLabel(i: number): string {

@@ -57,7 +57,8 @@ export class NetnsTally {
   readonly deadPeers: TcpSocket[] = [];
   deadPeerCount = 0;
   /** Remote endpoint → sockets using an ephemeral local port towards it. */
-  readonly portsByRemote = new Map<string, number>();
+  readonly portsByRemote = new Map<number | string, number>();
+  private readonly remoteNames = new Map<number | string, string>();
   private readonly options: TallyOptions;
 
   constructor(netns: string, options: TallyOptions) {
@@ -102,8 +103,17 @@ export class NetnsTally {
     if (!range) return;
     const p = v.localPort;
     if (p < range[0] || p > range[1]) return;
-    const key = `${v.remoteAddress}|${v.remotePort}`;
-    this.portsByRemote.set(key, (this.portsByRemote.get(key) ?? 0) + 1);
+    // Keyed without formatting the address: an IPv4 endpoint as one number, IPv6 as its bytes.
+    const at = v.remoteAddressOffset;
+    const key =
+      v.family === 4
+        ? v.buf.readUInt32BE(at) * 65536 + v.remotePort
+        : `${v.buf.toString("hex", at, at + 16)}|${v.remotePort}`;
+    const n = this.portsByRemote.get(key);
+    if (n === undefined) {
+      this.portsByRemote.set(key, 1);
+      this.remoteNames.set(key, `${v.remoteAddress}|${v.remotePort}`);
+    } else this.portsByRemote.set(key, n + 1);
   }
 
   /** Data in flight that the peer has not acknowledged for long, or a stalled retransmission. */
@@ -119,9 +129,8 @@ export class NetnsTally {
 
   /** The busiest remote endpoint by ephemeral ports used. */
   maxPortsToOneRemote(): { remote: string; count: number } | undefined {
-    let best: { remote: string; count: number } | undefined;
-    for (const [remote, count] of this.portsByRemote)
-      if (!best || count > best.count) best = { remote, count };
-    return best;
+    let best: { key: number | string; count: number } | undefined;
+    for (const [key, count] of this.portsByRemote) if (!best || count > best.count) best = { key, count };
+    return best && { remote: this.remoteNames.get(best.key) ?? "?", count: best.count };
   }
 }

@@ -31,7 +31,7 @@ export function statusCommand(): Command {
   return cmd;
 }
 
-function runStatus(flags: StatusFlags): void {
+async function runStatus(flags: StatusFlags): Promise<void> {
   const failOn = flags.failOn;
   if (failOn !== undefined && failOn !== "warning" && failOn !== "critical") {
     throw new InputError(
@@ -46,7 +46,10 @@ function runStatus(flags: StatusFlags): void {
   } catch (err) {
     throw new InputError("IDLEREAP_ERR_CLI_USAGE", (err as Error).message, "--dead-peer-after");
   }
-  const report = buildStatus(selectNamespaces(flags.netns), { deadPeerMs, owners: flags.process !== false });
+  const report = await buildStatus(selectNamespaces(flags.netns), {
+    deadPeerMs,
+    owners: flags.process !== false,
+  });
   io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
   // With --netns all, a namespace that vanished between listing and scanning is a race, not an error.
   const discovered = flags.netns?.includes("all") ?? false;
