@@ -2,10 +2,12 @@
 // no label that is per connection: namespaces, states, rules, actions, results and reasons only.
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Outcome } from "../reap/outcome.js";
+import { IDLE_BUCKETS_MS } from "../report/tally.js";
 import { SnapshotHistogram } from "./snapshot-histogram.js";
 
 /** Upper bounds (seconds) of the established idle-time histogram. */
-export const IDLE_BUCKETS_SECONDS = [1, 10, 60, 300, 900, 3600, 21_600, 86_400];
+/** The status report's idle buckets, in seconds (Prometheus base unit). */
+export const IDLE_BUCKETS_SECONDS = IDLE_BUCKETS_MS.map((ms) => ms / 1000);
 
 export interface NetnsCounts {
   /** Sockets by state name. */

@@ -3,6 +3,7 @@
 // Durations are strings with units ("250ms", "5s", "10m") or milliseconds; they come out as ms.
 import { z } from "zod";
 import { parseCidr } from "../kernel/address.js";
+import { RESOURCES } from "../report/pressure.js";
 import { parseDuration } from "../util/duration.js";
 import { parseStates } from "./states.js";
 
@@ -40,7 +41,7 @@ const states = oneOrMany(z.string()).superRefine((v, ctx) => {
   }
 });
 
-export const RESOURCES = ["descriptors", "ports", "conntrack", "orphans", "timewait"] as const;
+export { RESOURCES };
 export const ACTIONS = ["report", "close", "abort", "keepalive"] as const;
 
 export const matchSchema = z
