@@ -41,7 +41,6 @@ const states = oneOrMany(z.string()).superRefine((v, ctx) => {
   }
 });
 
-export { RESOURCES };
 export const ACTIONS = ["report", "close", "abort", "keepalive"] as const;
 
 export const matchSchema = z
