@@ -64,7 +64,7 @@ function libraryAbort(netns: string): number {
     protection: new Protection(),
     force: false,
     dryRun: false,
-    keepOutcomes: false,
+    keepOutcomes: 0,
   });
   const ms = performance.now() - t0;
   if (r.summary.failed > 0) throw new Error(`library abort: ${r.summary.failed} failed`);

@@ -21,8 +21,8 @@ export interface StreamAbortOptions {
   protection: Protection;
   force: boolean;
   dryRun: boolean;
-  /** Keep one outcome per matched socket (for printing); otherwise only the summary is kept. */
-  keepOutcomes: boolean;
+  /** Keep an outcome for at most this many matched sockets (for printing); the summary counts all. */
+  keepOutcomes: number;
 }
 
 export interface StreamAbortResult {
@@ -73,7 +73,7 @@ function abortIn(
     if (kept) Object.assign(kept, done);
   };
   const keep = (v: DiagMessageView, result: Outcome["result"], reason?: SkipReason): Outcome | undefined => {
-    if (!o.keepOutcomes) return undefined;
+    if (outcomes.length >= o.keepOutcomes) return undefined;
     const outcome: Outcome = {
       socket: socketFromView(v, ns.name, undefined, undefined),
       action: "abort",

@@ -87,7 +87,7 @@ async function runKill(flags: KillFlags): Promise<void> {
       protection,
       force: flags.force === true,
       dryRun,
-      keepOutcomes: flags.json === true || flags.quiet !== true,
+      keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
     });
     report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
     reportScanErrors(r.namespaces);
@@ -130,7 +130,7 @@ function report(
   if (flags.json) {
     io.stdout.write(`${JSON.stringify({ dryRun, summary, outcomes: outcomes.map(flatten) })}\n`);
   } else {
-    if (!flags.quiet && outcomes.length > 0) printTable(outcomes, showNetns);
+    if (!flags.quiet && outcomes.length > 0) printTable(outcomes, showNetns, summary.matched);
     io.stdout.write(`${dryRun ? "dry run (add --yes to act): " : ""}${formatSummary(summary, dryRun)}\n`);
   }
   if (summary.failed > 0) process.exitCode = 1;
@@ -161,7 +161,7 @@ const addr = (a: string, p: number, family: 4 | 6) => (family === 6 ? `[${a}]:${
 /** Rows the table shows; a kill of thousands is read from its summary (or all of it with --json). */
 const TABLE_ROWS = 200;
 
-function printTable(all: Outcome[], showNetns: boolean): void {
+function printTable(all: Outcome[], showNetns: boolean, total: number): void {
   const outcomes = all.length > TABLE_ROWS ? all.slice(0, TABLE_ROWS) : all;
   const columns: Column<Outcome>[] = [
     ...(showNetns ? [{ header: "NETNS", value: (o: Outcome) => o.socket.netns }] : []),
@@ -180,8 +180,8 @@ function printTable(all: Outcome[], showNetns: boolean): void {
     { header: "RESULT", value: (o) => resultText(o) },
   ];
   io.stdout.write(`${renderTable(outcomes, columns)}\n`);
-  if (all.length > outcomes.length) {
-    io.stdout.write(`... and ${all.length - outcomes.length} more (--json lists them all)\n`);
+  if (total > outcomes.length) {
+    io.stdout.write(`... and ${total - outcomes.length} more (--json lists them all)\n`);
   }
 }
 
