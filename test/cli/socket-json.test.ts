@@ -135,8 +135,17 @@ test("socket JSON bytes written from the reply equal the text form", () => {
   listen[16 + 1] = 10;
   const noInfo = Buffer.from(fixture.subarray(0, 16 + 72));
   noInfo.writeUInt32LE(noInfo.length, 0);
+  const busy = Buffer.from(fixture);
+  busy.writeUInt32LE(3, 16 + 4 + 36); // bound to an interface
+  busy.writeUInt32LE(500, 16 + 56); // unread bytes
+  const info = new DiagMessageView().reset(fixture, 0, fixture.length).infoOff;
+  busy.writeUInt32LE(2, info + 24); // tcpi_unacked
+  busy[info + 2] = 1; // tcpi_retransmits
+  const noTimer = Buffer.from(fixture);
+  noTimer[16 + 2] = 0;
+  noTimer.writeUInt32LE(0, 16 + 52);
   const cg = { path: "/system.slice/ü.service", unit: "ü.service", container: null, pod: null };
-  for (const buf of [fixture, v6, big, listen, noInfo]) {
+  for (const buf of [fixture, v6, big, listen, noInfo, busy, noTimer]) {
     const v = new DiagMessageView().reset(buf, 0, buf.length);
     for (const [c, o] of [
       [cg, { pid: 9, fd: 123456, command: "x" }],

@@ -30,6 +30,9 @@ const K = {
   bytesAcked: lit(',"bytesAcked":'),
   bytesReceived: lit(',"bytesReceived":'),
   keepaliveTrue: lit(',"keepalive":true,"inode":'),
+  zeroQueues: lit(',"iface":0,"recvQ":0,"sendQ":0'),
+  quiet: lit(',"unacked":0,"retransmits":0,"totalRetrans":0,"notsentBytes":0'),
+  noTimer: lit(',"timer":"off","timerExpiresMs":0,"keepalive":false,"inode":'),
   keepaliveFalse: lit(',"keepalive":false,"inode":'),
   cookie: lit(',"cookie":"'),
   uid: lit('","uid":'),
@@ -123,17 +126,28 @@ export function writeViewHead(
   writeAddress(out, v, v.remoteAddressOffset);
   out.bytes(K.remotePort);
   out.uint(b.readUInt16BE(base + DIAG_MSG.id + SOCKID.dport));
-  out.bytes(K.iface);
-  out.uint(b.readUInt32LE(base + DIAG_MSG.id + SOCKID.if));
-  out.bytes(K.recvQ);
-  out.uint(b.readUInt32LE(base + DIAG_MSG.rqueue));
-  out.bytes(K.sendQ);
-  out.uint(b.readUInt32LE(base + DIAG_MSG.wqueue));
+  const iface = b.readUInt32LE(base + DIAG_MSG.id + SOCKID.if);
+  const recvQ = b.readUInt32LE(base + DIAG_MSG.rqueue);
+  const sendQ = b.readUInt32LE(base + DIAG_MSG.wqueue);
+  // Most sockets are unbound, with empty queues and no timer: those runs are one literal each.
+  if ((iface | recvQ | sendQ) === 0) out.bytes(K.zeroQueues);
+  else {
+    out.bytes(K.iface);
+    out.uint(iface);
+    out.bytes(K.recvQ);
+    out.uint(recvQ);
+    out.bytes(K.sendQ);
+    out.uint(sendQ);
+  }
   writeInfo(out, v, state !== 10);
   const timer = b[base + DIAG_MSG.timer] as number;
-  out.bytes(TIMER[timer] ?? (TIMER[0] as Buffer));
-  out.uint(b.readUInt32LE(base + DIAG_MSG.expires));
-  out.bytes(timer === 2 ? K.keepaliveTrue : K.keepaliveFalse);
+  const expires = b.readUInt32LE(base + DIAG_MSG.expires);
+  if ((timer | expires) === 0) out.bytes(K.noTimer);
+  else {
+    out.bytes(TIMER[timer] ?? (TIMER[0] as Buffer));
+    out.uint(expires);
+    out.bytes(timer === 2 ? K.keepaliveTrue : K.keepaliveFalse);
+  }
   out.uint(b.readUInt32LE(base + DIAG_MSG.inode));
   out.bytes(K.cookie);
   out.ascii(v.cookieText);
@@ -189,15 +203,26 @@ function writeInfo(out: ByteSink, v: DiagMessageView, timed: boolean): void {
   out.bytes(K.rttMs);
   if (TCP_INFO.rtt + 4 <= len) out.ascii(String(b.readUInt32LE(o + TCP_INFO.rtt) / 1000));
   else out.bytes(K.null);
-  out.bytes(K.unacked);
-  infoU32(out, v, len, TCP_INFO.unacked);
-  out.bytes(K.retransmits);
-  if (len > TCP_INFO.retransmits) out.uint(b[o + TCP_INFO.retransmits] as number);
-  else out.bytes(K.null);
-  out.bytes(K.totalRetrans);
-  infoU32(out, v, len, TCP_INFO.totalRetrans);
-  out.bytes(K.notsentBytes);
-  infoU32(out, v, len, TCP_INFO.notsentBytes);
+  if (
+    TCP_INFO.notsentBytes + 4 <= len &&
+    (b.readUInt32LE(o + TCP_INFO.unacked) |
+      (b[o + TCP_INFO.retransmits] as number) |
+      b.readUInt32LE(o + TCP_INFO.totalRetrans) |
+      b.readUInt32LE(o + TCP_INFO.notsentBytes)) ===
+      0
+  ) {
+    out.bytes(K.quiet);
+  } else {
+    out.bytes(K.unacked);
+    infoU32(out, v, len, TCP_INFO.unacked);
+    out.bytes(K.retransmits);
+    if (len > TCP_INFO.retransmits) out.uint(b[o + TCP_INFO.retransmits] as number);
+    else out.bytes(K.null);
+    out.bytes(K.totalRetrans);
+    infoU32(out, v, len, TCP_INFO.totalRetrans);
+    out.bytes(K.notsentBytes);
+    infoU32(out, v, len, TCP_INFO.notsentBytes);
+  }
   out.bytes(K.bytesAcked);
   infoU64(out, v, len, TCP_INFO.bytesAcked);
   out.bytes(K.bytesReceived);
