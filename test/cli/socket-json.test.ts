@@ -178,3 +178,15 @@ test("the byte sink writes integers of every size", () => {
   }
   assert.equal(sink.buf.toString("latin1", 0, sink.pos), `${values.join(" ")} `);
 });
+
+test("the byte sink writes microseconds as String(us / 1000) does", () => {
+  const values = [0, 1, 10, 11, 100, 999, 1000, 1001, 1010, 1100, 12_345, 4_294_967_295, 7_000_000];
+  for (let i = 0; i < 2000; i++) values.push(Math.floor(Math.random() * 10_000_000));
+  const sink = new ByteSink(16);
+  for (const us of values) {
+    sink.pos = 0;
+    sink.reserve(32);
+    sink.millis(us);
+    assert.equal(sink.buf.toString("latin1", 0, sink.pos), String(us / 1000), `${us}`);
+  }
+});

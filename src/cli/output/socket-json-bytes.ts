@@ -61,6 +61,26 @@ export class ByteSink {
   ascii(s: string): void {
     this.pos += this.buf.write(s, this.pos, "latin1");
   }
+  /**
+   * Microseconds as milliseconds, the text String(us / 1000) gives: the integer part, then up to
+   * three decimals without trailing zeros (exact: us / 1000 has at most three).
+   */
+  millis(us: number): void {
+    const whole = Math.floor(us / 1000);
+    let frac = us - whole * 1000;
+    this.uint(whole);
+    if (frac === 0) return;
+    let digits = 3;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      digits--;
+    }
+    this.buf[this.pos++] = 46;
+    const end = this.pos + digits;
+    for (let p = end; p > this.pos; frac = Math.floor(frac / 10)) this.buf[--p] = 48 + (frac % 10);
+    this.pos = end;
+  }
+
   /** A non-negative integer. */
   uint(n: number): void {
     if (n < 10) {
@@ -150,7 +170,10 @@ export function writeViewHead(
   }
   out.uint(b.readUInt32LE(base + DIAG_MSG.inode));
   out.bytes(K.cookie);
-  out.ascii(v.cookieText);
+  const cookieAt = base + DIAG_MSG.id + SOCKID.cookie;
+  const cookieHi = b.readUInt32LE(cookieAt + 4);
+  if (cookieHi < 0x200000) out.uint(b.readUInt32LE(cookieAt) + cookieHi * 4294967296);
+  else out.ascii(v.cookieText);
   out.bytes(K.uid);
   out.uint(b.readUInt32LE(base + DIAG_MSG.uid));
   out.bytes(cg);
@@ -201,7 +224,7 @@ function writeInfo(out: ByteSink, v: DiagMessageView, timed: boolean): void {
   out.bytes(K.lastAckMs);
   infoU32(out, v, tlen, TCP_INFO.lastAckRecv);
   out.bytes(K.rttMs);
-  if (TCP_INFO.rtt + 4 <= len) out.ascii(String(b.readUInt32LE(o + TCP_INFO.rtt) / 1000));
+  if (TCP_INFO.rtt + 4 <= len) out.millis(b.readUInt32LE(o + TCP_INFO.rtt));
   else out.bytes(K.null);
   if (
     TCP_INFO.notsentBytes + 4 <= len &&
