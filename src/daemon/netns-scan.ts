@@ -3,18 +3,15 @@
 // kernel's reply in place.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
-import { TCP_STATES } from "../kernel/structs.js";
-import { IDLE_BUCKETS_SECONDS } from "../metrics/daemon-metrics.js";
+import { STATE, TCP_STATES } from "../kernel/structs.js";
 import { socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import type { CompiledRule } from "../policy/rule-match.js";
 import { compileFilter } from "../policy/socket-filter.js";
+import { RemotePortCounter } from "../report/remote-ports.js";
+import { IDLE_BUCKETS_MS, idleBucket } from "../report/tally.js";
 import { scanNamespaces } from "../scan/scan.js";
 
 export const ALL_STATES_MASK = compileFilter({ states: "all" }).statesMask;
-const ESTABLISHED = 1;
-const TIME_WAIT = 6;
-const LISTEN = 10;
-const IDLE_BOUNDS_MS = IDLE_BUCKETS_SECONDS.map((s) => s * 1000);
 
 export interface Candidate {
   socket: TcpSocket;
@@ -72,7 +69,7 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     minWait: rules.map(() => Number.POSITIVE_INFINITY),
     soon: [],
     byState: new Uint32Array(TCP_STATES.length),
-    idleBuckets: new Float64Array(IDLE_BOUNDS_MS.length + 1),
+    idleBuckets: new Float64Array(IDLE_BUCKETS_MS.length + 1),
     idleSumSeconds: 0,
     withoutKeepalive: 0,
     timeWait: 0,
@@ -81,22 +78,13 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     durationMs: 0,
     error: undefined,
   };
-  const ports = ephemeral && out.full ? new Map<number | string, number>() : undefined;
+  const ports = ephemeral && out.full ? new RemotePortCounter(ephemeral) : undefined;
   const visit = (v: DiagMessageView): void => {
     const state = v.stateNumber;
     out.byState[state] = (out.byState[state] ?? 0) + 1;
-    if (state === ESTABLISHED) countEstablished(out, v);
-    else if (state === TIME_WAIT) out.timeWait++;
-    if (
-      ports &&
-      ephemeral &&
-      state !== LISTEN &&
-      v.localPort >= ephemeral[0] &&
-      v.localPort <= ephemeral[1]
-    ) {
-      const key = remoteKey(v);
-      ports.set(key, (ports.get(key) ?? 0) + 1);
-    }
+    if (state === STATE.ESTABLISHED) countEstablished(out, v);
+    else if (state === STATE.TIME_WAIT) out.timeWait++;
+    ports?.add(v);
     let matched: number[] | undefined;
     for (let i = 0; i < rules.length; i++) {
       const { rule, index } = rules[i] as DueRule;
@@ -119,7 +107,7 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
   const [result] = scanNamespaces([ns], { filter, info: options.info }, visit);
   out.durationMs = result?.durationMs ?? 0;
   out.error = result?.error;
-  if (ports) out.busiestRemote = busiest(ports);
+  if (ports) out.busiestRemote = ports.busiest();
   return out;
 }
 
@@ -129,25 +117,7 @@ function countEstablished(out: NetnsScan, v: DiagMessageView): void {
   if (v.timerNumber !== 2) out.withoutKeepalive++;
   const idle = v.idleMs;
   if (idle === undefined) return;
-  let b = 0;
-  while (b < IDLE_BOUNDS_MS.length && idle > (IDLE_BOUNDS_MS[b] as number)) b++;
+  const b = idleBucket(idle);
   out.idleBuckets[b] = (out.idleBuckets[b] ?? 0) + 1;
   out.idleSumSeconds += idle / 1000;
-}
-
-/** A number for IPv4 endpoints (no string per socket), a string for IPv6. */
-function remoteKey(v: DiagMessageView): number | string {
-  if (v.family === 4) return v.buf.readUInt32BE(v.remoteAddressOffset) * 65536 + v.remotePort;
-  return `${v.remoteAddress}|${v.remotePort}`;
-}
-
-function busiest(ports: Map<number | string, number>): { remote: string; count: number } | undefined {
-  let best: { key: number | string; count: number } | undefined;
-  for (const [key, count] of ports) if (!best || count > best.count) best = { key, count };
-  if (!best) return undefined;
-  const k = best.key;
-  if (typeof k === "string") return { remote: k, count: best.count };
-  const ip = Math.floor(k / 65536);
-  const addr = [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join(".");
-  return { remote: `${addr}|${k % 65536}`, count: best.count };
 }

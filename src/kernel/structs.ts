@@ -122,6 +122,14 @@ export const TCP_STATES = [
   "closing",
   "new-syn-recv",
 ] as const;
+/** Kernel state numbers of the states the code tests for. */
+export const STATE = {
+  ESTABLISHED: 1,
+  FIN_WAIT2: 5,
+  TIME_WAIT: 6,
+  CLOSE_WAIT: 8,
+  LISTEN: 10,
+} as const;
 export type TcpState = Exclude<(typeof TCP_STATES)[number], "unknown" | "new-syn-recv">;
 export const ALL_STATES_MASK = 0xfff;
 

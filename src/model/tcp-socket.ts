@@ -1,7 +1,7 @@
 // One TCP socket as idlereap reports it (`idlereap ls --json` prints these objects).
 import { parseAddress } from "../kernel/address.js";
 import type { DiagMessageView, SockId } from "../kernel/inet-diag-codec.js";
-import type { TcpState, TimerKind } from "../kernel/structs.js";
+import { STATE, type TcpState, type TimerKind } from "../kernel/structs.js";
 
 export interface SocketOwner {
   pid: number;
@@ -66,8 +66,6 @@ export interface TcpSocket {
   command: string | null;
 }
 
-const LISTEN = 10;
-
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 /** Copies the current reply of `view` into a plain object. */
@@ -78,7 +76,7 @@ export function socketFromView(
   cgroup: CgroupInfo | undefined,
 ): TcpSocket {
   // A listener's tcp_info timestamps are all zero: it has no data of its own to be idle from.
-  const timed = view.stateNumber !== LISTEN;
+  const timed = view.stateNumber !== STATE.LISTEN;
   return {
     netns,
     family: view.family,

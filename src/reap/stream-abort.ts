@@ -5,6 +5,7 @@
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
+import { STATE } from "../kernel/structs.js";
 import { socketFromView } from "../model/tcp-socket.js";
 import type { SocketFilter } from "../policy/socket-filter.js";
 import { type NetnsScanResult, scanNamespaces } from "../scan/scan.js";
@@ -13,6 +14,7 @@ import { destroyFailure } from "./closer.js";
 import type { Outcome, SkipReason } from "./outcome.js";
 import type { Protection } from "./protect.js";
 import type { Summary } from "./summary.js";
+import { emptySummary } from "./summary.js";
 
 export interface StreamAbortOptions {
   filter: SocketFilter;
@@ -31,20 +33,8 @@ export interface StreamAbortResult {
   namespaces: NetnsScanResult[];
 }
 
-const LISTEN = 10;
-
 export function streamAbort(namespaces: readonly NetnsRef[], options: StreamAbortOptions): StreamAbortResult {
-  const summary: Summary = {
-    matched: 0,
-    wouldAct: 0,
-    reported: 0,
-    closedGracefully: 0,
-    escalated: 0,
-    aborted: 0,
-    keepaliveSet: 0,
-    skipped: {},
-    failed: 0,
-  };
+  const summary = emptySummary();
   const outcomes: Outcome[] = [];
   const results: NetnsScanResult[] = [];
   for (const ns of namespaces) results.push(abortIn(ns, options, summary, outcomes));
@@ -115,7 +105,7 @@ function abortIn(
 }
 
 function safetyReason(v: DiagMessageView, o: StreamAbortOptions): SkipReason | undefined {
-  if (v.stateNumber === LISTEN) return "listening";
+  if (v.stateNumber === STATE.LISTEN) return "listening";
   if (o.protection.isOwn(v.inode)) return "own-socket";
   if (o.protection.ports.has(v.localPort) || o.protection.ports.has(v.remotePort)) return "protected-port";
   if (!o.force && (v.recvQ > 0 || v.sendQ > 0 || (v.notsentBytes ?? 0) > 0)) return "queued-data";

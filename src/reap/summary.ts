@@ -14,9 +14,10 @@ export interface Summary {
   failed: number;
 }
 
-export function summarize(outcomes: readonly Outcome[]): Summary {
-  const s: Summary = {
-    matched: outcomes.length,
+/** A summary with every count at zero. */
+export function emptySummary(): Summary {
+  return {
+    matched: 0,
     wouldAct: 0,
     reported: 0,
     closedGracefully: 0,
@@ -26,6 +27,11 @@ export function summarize(outcomes: readonly Outcome[]): Summary {
     skipped: {},
     failed: 0,
   };
+}
+
+export function summarize(outcomes: readonly Outcome[]): Summary {
+  const s = emptySummary();
+  s.matched = outcomes.length;
   for (const o of outcomes) {
     switch (o.result) {
       case "would-act":

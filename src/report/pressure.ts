@@ -119,20 +119,3 @@ export function readPressure(
   const settings = readNetnsSettings(ns, procRoot);
   return computePressure({ settings, ...counts, procRoot });
 }
-
-/** The remote endpoint towards which the most ephemeral local ports are in use. */
-export function busiestRemote(
-  sockets: Iterable<{ localPort: number; remoteAddress: string; remotePort: number; state: string }>,
-  ephemeral: [number, number] | undefined,
-): { remote: string; count: number } | undefined {
-  if (!ephemeral) return undefined;
-  const counts = new Map<string, number>();
-  for (const s of sockets) {
-    if (s.state === "listen" || s.localPort < ephemeral[0] || s.localPort > ephemeral[1]) continue;
-    const key = `${s.remoteAddress}|${s.remotePort}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  let best: { remote: string; count: number } | undefined;
-  for (const [remote, count] of counts) if (!best || count > best.count) best = { remote, count };
-  return best;
-}

@@ -2,14 +2,20 @@
 // histogram, the longest-idle few, and compact inode lists for grouping by process afterwards.
 // Nothing here holds one object per socket.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
+import { STATE } from "../kernel/structs.js";
 import { socketFromView, type TcpSocket } from "../model/tcp-socket.js";
+import { RemotePortCounter } from "./remote-ports.js";
 
 /** Upper bounds (ms) of the established idle-time histogram; the last bucket is unbounded. */
 export const IDLE_BUCKETS_MS = [1_000, 10_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000];
 
-const EST = 1;
-const FIN_WAIT2 = 5;
-const CLOSE_WAIT = 8;
+/** Index of the idle-time bucket for `ms` (IDLE_BUCKETS_MS.length: over the last bound). */
+export function idleBucket(ms: number): number {
+  let b = 0;
+  while (b < IDLE_BUCKETS_MS.length && ms > (IDLE_BUCKETS_MS[b] as number)) b++;
+  return b;
+}
+
 const TOP = 10;
 const DEAD_PEER_MAX = 50;
 
@@ -56,14 +62,13 @@ export class NetnsTally {
   readonly longestIdle: TcpSocket[] = [];
   readonly deadPeers: TcpSocket[] = [];
   deadPeerCount = 0;
-  /** Remote endpoint → sockets using an ephemeral local port towards it. */
-  readonly portsByRemote = new Map<number | string, number>();
-  private readonly remoteNames = new Map<number | string, string>();
+  private readonly ports: RemotePortCounter | undefined;
   private readonly options: TallyOptions;
 
   constructor(netns: string, options: TallyOptions) {
     this.netns = netns;
     this.options = options;
+    this.ports = options.ephemeral ? new RemotePortCounter(options.ephemeral) : undefined;
   }
 
   add(v: DiagMessageView): void {
@@ -71,13 +76,13 @@ export class NetnsTally {
     const state = v.state;
     this.byState.set(state, (this.byState.get(state) ?? 0) + 1);
     const n = v.stateNumber;
-    if (n === EST) this.addEstablished(v);
-    else if (n === CLOSE_WAIT) this.closeWait.push(v.inode, v.idleMs ?? 0);
-    else if (n === FIN_WAIT2) {
+    if (n === STATE.ESTABLISHED) this.addEstablished(v);
+    else if (n === STATE.CLOSE_WAIT) this.closeWait.push(v.inode, v.idleMs ?? 0);
+    else if (n === STATE.FIN_WAIT2) {
       this.finWait2++;
       if (v.inode !== 0) this.finWait2Held.push(v.inode, v.idleMs ?? 0);
     }
-    if (n !== 10) this.countPort(v);
+    this.ports?.add(v);
     this.checkDeadPeer(v);
   }
 
@@ -87,8 +92,7 @@ export class NetnsTally {
     this.established.push(v.inode, ka ? 1 : 0);
     const idle = v.idleMs;
     if (idle === undefined) return;
-    let b = 0;
-    while (b < IDLE_BUCKETS_MS.length && idle > (IDLE_BUCKETS_MS[b] as number)) b++;
+    const b = idleBucket(idle);
     this.idleHistogram[b] = (this.idleHistogram[b] as number) + 1;
     const top = this.longestIdle;
     if (top.length < TOP || idle > ((top[top.length - 1] as TcpSocket).idleMs ?? 0)) {
@@ -96,24 +100,6 @@ export class NetnsTally {
       top.sort((a, b2) => (b2.idleMs ?? 0) - (a.idleMs ?? 0));
       if (top.length > TOP) top.pop();
     }
-  }
-
-  private countPort(v: DiagMessageView): void {
-    const range = this.options.ephemeral;
-    if (!range) return;
-    const p = v.localPort;
-    if (p < range[0] || p > range[1]) return;
-    // Keyed without formatting the address: an IPv4 endpoint as one number, IPv6 as its bytes.
-    const at = v.remoteAddressOffset;
-    const key =
-      v.family === 4
-        ? v.buf.readUInt32BE(at) * 65536 + v.remotePort
-        : `${v.buf.toString("hex", at, at + 16)}|${v.remotePort}`;
-    const n = this.portsByRemote.get(key);
-    if (n === undefined) {
-      this.portsByRemote.set(key, 1);
-      this.remoteNames.set(key, `${v.remoteAddress}|${v.remotePort}`);
-    } else this.portsByRemote.set(key, n + 1);
   }
 
   /** Data in flight that the peer has not acknowledged for long, or a stalled retransmission. */
@@ -129,8 +115,6 @@ export class NetnsTally {
 
   /** The busiest remote endpoint by ephemeral ports used. */
   maxPortsToOneRemote(): { remote: string; count: number } | undefined {
-    let best: { key: number | string; count: number } | undefined;
-    for (const [key, count] of this.portsByRemote) if (!best || count > best.count) best = { key, count };
-    return best && { remote: this.remoteNames.get(best.key) ?? "?", count: best.count };
+    return this.ports?.busiest();
   }
 }

@@ -1,12 +1,7 @@
 // The namespace a tune or firewall command targets: src/kernel/netns.ts resolves it and runs code
 // inside it; this adds whether it is the host's (global keys written from elsewhere change the host)
 // and the nsenter prefix that runs a tool there.
-import { statSync } from "node:fs";
-import {
-  inNetns as inKernelNetns,
-  ownNetnsInode,
-  resolveNetns as resolveKernelNetns,
-} from "../kernel/netns.js";
+import { inNetns as inKernelNetns, resolveNetns as resolveKernelNetns } from "../kernel/netns.js";
 
 export interface NetnsTarget {
   /** What the user asked for, for messages. */
@@ -20,16 +15,11 @@ export interface NetnsTarget {
 /** Resolves --netns: host (default), a name in /run/netns, or a path like /proc/PID/ns/net. */
 export function resolveNetns(spec: string | undefined): NetnsTarget {
   const ref = resolveKernelNetns(spec ?? "host");
-  return { label: ref.name, path: ref.path ?? undefined, isHost: ref.inode === hostInode() };
-}
-
-/** PID 1's namespace; when that is hidden from us, the one idlereap runs in stands for the host. */
-function hostInode(): number {
-  try {
-    return statSync("/proc/1/ns/net").ino;
-  } catch {
-    return ownNetnsInode();
-  }
+  return {
+    label: ref.name,
+    path: ref.path ?? undefined,
+    isHost: ref.inode === resolveKernelNetns("host").inode,
+  };
 }
 
 /** Runs `fn` synchronously with the main thread in the namespace at `path` (or where it is). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type CliResult, runCli as runCliNow } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { type Fixture, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 
@@ -18,12 +18,6 @@ async function events(
   await new Promise((r) => setTimeout(r, 150));
   f.send({ cmd: "events" });
   return (await f.next<{ events: { side: string; event: string; code?: string; port: number }[] }>()).events;
-}
-
-// runCli captures stdout; letting the test reporter flush first keeps its own lines out of it.
-async function runCli(args: string[]): Promise<CliResult> {
-  await new Promise((r) => setTimeout(r, 50));
-  return runCliNow(args);
 }
 
 test("kill without --yes prints what it would close and changes nothing", async (t) => {

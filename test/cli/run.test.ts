@@ -3,17 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { type CliResult, runCli as runCliNow } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 
 const root = new URL("../../", import.meta.url).pathname;
-
-// runCli captures stdout; letting the test reporter flush first keeps its own lines out of it.
-async function runCli(args: string[]): Promise<CliResult> {
-  await new Promise((r) => setTimeout(r, 50));
-  return runCliNow(args);
-}
 
 test("run --check accepts a valid policy and exits 0", async () => {
   const r = await runCli(["run", "--check", "--config", `${root}deploy/policies/example.yaml`]);

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseConntrackList } from "../../src/firewall/conntrack.js";
 import { applyFirewall, firewallStatus, removeFirewall } from "../../src/firewall/firewall.js";
+import { runCli as run } from "../helpers/cli.js";
 import { type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
-import { run } from "../tune/run-cli.js";
 
 const fixture = join(import.meta.dirname, "..", "fixtures", "conns.mjs");
 

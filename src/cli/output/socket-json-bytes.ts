@@ -1,5 +1,5 @@
 // The hot path of `ls --json`: a socket's JSON written as bytes straight from the kernel's reply
-// into an output buffer, with no string per field. Same text as viewJsonHead + ownerJsonTail (a
+// into an output buffer, with no string per field. Same text as socketToJson of the socket object (a
 // test holds it to that); 100k sockets take a fraction of the time string building did.
 import type { DiagMessageView } from "../../kernel/inet-diag-codec.js";
 import { DIAG_MSG, SOCKID, TCP_INFO, TCP_STATES, TIMERS } from "../../kernel/structs.js";
@@ -124,7 +124,7 @@ export function cgroupSegments(resolve: (id: string) => CgroupInfo | undefined):
 
 const MAX_HEAD = 1024;
 
-/** Writes everything but the owner fields and closing brace (the same text as viewJsonHead). */
+/** Writes everything but the owner fields and closing brace (what socketToJson writes up to "pid"). */
 export function writeViewHead(
   out: ByteSink,
   v: DiagMessageView,
