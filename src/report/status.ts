@@ -157,7 +157,7 @@ async function statusOf(
     deadPeers: { total: tally.deadPeerCount, sockets: tally.deadPeers },
     keepalive: keepaliveSection(tally, settings, owners),
     pressure,
-    processes: processPressure(owners, options.procRoot),
+    processes: processPressure(owners, tcpOwnerPids(tally, owners), options.procRoot),
     findings: [],
   };
   st.findings = findingsFor(st);
@@ -232,14 +232,28 @@ function keepaliveSection(tally: NetnsTally, settings: NetnsSettings, owners: So
   };
 }
 
+/** Processes that hold an established, CLOSE_WAIT or FIN_WAIT2 socket of this namespace. */
+function tcpOwnerPids(tally: NetnsTally, owners: SocketOwnerMap | undefined): Set<number> {
+  const pids = new Set<number>();
+  if (!owners) return pids;
+  for (const list of [tally.established, tally.closeWait, tally.finWait2Held]) {
+    for (let i = 0; i < list.length; i++) {
+      const o = owners.owners.get(list.inodes[i] as number);
+      if (o) pids.add(o.pid);
+    }
+  }
+  return pids;
+}
+
 function processPressure(
   owners: SocketOwnerMap | undefined,
+  pids: ReadonlySet<number>,
   procRoot: string | undefined,
 ): NetnsStatus["processes"] {
   if (!owners) return [];
   const out: NetnsStatus["processes"] = [];
   for (const p of owners.processes.values()) {
-    if (p.sockets === 0) continue;
+    if (!pids.has(p.pid)) continue;
     const fp = processFdPressure(p.pid, procRoot ?? "/proc", p.fds);
     if (fp && Number.isFinite(fp.softLimit)) {
       out.push({
