@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
+import { Worker } from "node:worker_threads";
+import { withNetns } from "../helpers/netns.js";
+import { needsPrivilege } from "../helpers/privileged.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -35,4 +38,38 @@ test("the package's exports resolve from inside the repo after a build", () => {
 test("the bin runs and prints its version", () => {
   const out = execFileSync(process.execPath, [`${root}bin/idlereap.js`, "--version"], { encoding: "utf8" });
   assert.match(out.trim(), /^\d+\.\d+\.\d+$/);
+});
+
+test("the bundled command line lists sockets with their owners (its worker thread included)", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    const conns = new URL("../fixtures/conns.mjs", import.meta.url).pathname;
+    const f = await ns.spawnFixture<{ port: number }>(conns, [JSON.stringify({ idle: 2 })]);
+    const out = ns.exec(process.execPath, [
+      `${root}bin/idlereap.js`,
+      "ls",
+      "--json",
+      "--state",
+      "established",
+    ]);
+    const rows = JSON.parse(out) as { pid: number | null; netns: string }[];
+    assert.equal(rows.length, 4);
+    assert.ok(rows.every((r) => r.pid === f.pid));
+  });
+});
+
+test("the bundled owner-walk worker answers a walk", async () => {
+  // The pool falls back to walking on the main thread when its worker fails to start, so the
+  // listing above would pass without it: start the bundled worker directly.
+  const worker = new Worker(new URL(`file://${root}dist/bundle/owner-walk-worker.js`));
+  try {
+    const reply = await new Promise<{ id: number; processes: Float64Array }>((resolve, reject) => {
+      worker.once("message", resolve).once("error", reject);
+      worker.postMessage({ id: 7, procRoot: "/proc", pids: [process.pid] });
+    });
+    assert.equal(reply.id, 7);
+    assert.equal(reply.processes[0], process.pid);
+  } finally {
+    await worker.terminate();
+  }
 });

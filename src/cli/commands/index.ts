@@ -13,10 +13,11 @@ export const commandLoaders: Record<string, () => Promise<Factory>> = {
   firewall: async () => (await import("./firewall.js")).firewallCommand,
 };
 
-/** The factories for `argv`'s command, or for all of them when none is named (help). */
+/** The factories for `argv`'s command, none for --version, or all of them when none is named (help). */
 export async function loadCommands(argv: readonly string[]): Promise<Factory[]> {
   const name = argv.slice(2).find((a) => !a.startsWith("-"));
   const loader = name === undefined ? undefined : commandLoaders[name];
   if (loader) return [await loader()];
+  if (name === undefined && argv.some((a) => a === "-V" || a === "--version")) return [];
   return Promise.all(Object.values(commandLoaders).map((load) => load()));
 }
