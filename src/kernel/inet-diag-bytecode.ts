@@ -3,8 +3,7 @@
 // OR of atoms: exact local/remote ports and address prefixes.
 import { InputError } from "../errors.js";
 import type { Cidr } from "./address.js";
-import { AF_INET, AF_INET6 } from "./libc.js";
-import { BC } from "./structs.js";
+import { AF_INET, AF_INET6, BC } from "./structs.js";
 
 export type Atom = { kind: "sport" | "dport"; port: number } | { kind: "src" | "dst"; cidr: Cidr };
 

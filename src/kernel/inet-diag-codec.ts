@@ -2,14 +2,16 @@
 // so that counting or filtering a dump allocates nothing per socket.
 import { NetlinkError } from "../errors.js";
 import { formatIPv4, formatIPv6 } from "./address.js";
-import { AF_INET, AF_INET6, IPPROTO_TCP } from "./libc.js";
 import { encodeAttr, encodeMessage, forEachAttr } from "./netlink-codec.js";
 import {
+  AF_INET,
+  AF_INET6,
   DIAG_MSG,
   INET_DIAG_CGROUP_ID,
   INET_DIAG_INFO,
   INET_DIAG_REQ_BYTECODE,
   INET_DIAG_SHUTDOWN,
+  IPPROTO_TCP,
   NLM_F_ACK,
   NLM_F_DUMP,
   NLM_F_REQUEST,

@@ -22,8 +22,7 @@ const c = {
   syscall2: libc.func("long syscall(long nr, ...)"),
 };
 
-export const AF_INET = 2;
-export const AF_INET6 = 10;
+export { AF_INET, AF_INET6, IPPROTO_TCP } from "./structs.js";
 export const AF_NETLINK = 16;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
@@ -34,7 +33,6 @@ export const SO_RCVBUF = 8;
 export const SO_SNDBUF = 7;
 export const SO_RCVTIMEO = 20;
 export const SO_TYPE = 3;
-export const IPPROTO_TCP = 6;
 export const TCP_KEEPIDLE = 4;
 export const TCP_KEEPINTVL = 5;
 export const TCP_KEEPCNT = 6;

@@ -1,6 +1,11 @@
 // Wire layouts and constants of the kernel's netlink and inet_diag interfaces, in one place.
 // Sources: include/uapi/linux/netlink.h, inet_diag.h, sock_diag.h, tcp.h (Linux 6.18).
 
+/** Address families and the TCP protocol number (socket.h, in.h). */
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const IPPROTO_TCP = 6;
+
 /** struct nlmsghdr (netlink.h): len u32, type u16, flags u16, seq u32, pid u32. */
 export const NLMSG_HDRLEN = 16;
 export const NLMSG_NOOP = 1;
