@@ -71,6 +71,20 @@ export function recv(fd: number, buf: Uint8Array, flags = 0): number {
   }
 }
 
+const MSG_DONTWAIT = 0x40;
+const EAGAIN = 11;
+
+/** Receives what is already queued, without waiting: -1 when nothing is (no error object on that path). */
+export function recvQueued(fd: number, buf: Uint8Array): number {
+  for (;;) {
+    const rc = Number(c.recv(fd, buf, buf.byteLength, MSG_DONTWAIT));
+    if (rc >= 0) return rc;
+    const errno = koffi.errno();
+    if (errno === EAGAIN) return -1;
+    if (errno !== 4) throw new SyscallError("recv", errno);
+  }
+}
+
 export function setsockoptInt(fd: number, level: number, name: number, value: number): void {
   const b = Buffer.alloc(4);
   b.writeInt32LE(value, 0);

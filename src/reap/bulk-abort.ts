@@ -1,17 +1,14 @@
 // Aborts many sockets with few syscalls. SOCK_DESTROY requests go without NLM_F_ACK, many to one
 // sendmsg: the kernel handles them one by one during that call and answers only the failures
 // (ENOENT for a socket already gone, ...), each naming its request by sequence number.
-import { SyscallError } from "../errors.js";
 import { type DiagMessageView, encodeDestroyRequest, type SockId } from "../kernel/inet-diag-codec.js";
-import { recv, send } from "../kernel/libc.js";
+import { recvQueued, send } from "../kernel/libc.js";
 import { forEachMessage } from "../kernel/netlink-codec.js";
 import type { DiagSocket } from "../kernel/sock-diag.js";
 import { DIAG_MSG, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_HDRLEN, REQ_V2, SOCKID } from "../kernel/structs.js";
 
 /** Requests per sendmsg: their failure answers must fit the socket's 1 MiB receive buffer. */
 export const BATCH = 256;
-const MSG_DONTWAIT = 0x40;
-const EAGAIN = 11;
 
 export type FailureSink = (index: number, errno: number) => void;
 
@@ -78,13 +75,8 @@ export class BulkAborter {
   private drain(): void {
     const { reply } = this;
     for (;;) {
-      let n: number;
-      try {
-        n = recv(this.diag.fd, reply, MSG_DONTWAIT);
-      } catch (err) {
-        if (err instanceof SyscallError && err.errno === EAGAIN) return;
-        throw err;
-      }
+      const n = recvQueued(this.diag.fd, reply);
+      if (n < 0) return;
       forEachMessage(reply, n, (type, _flags, _seq, off) => {
         if (type !== NLMSG_ERROR) return false;
         const errno = -reply.readInt32LE(off + NLMSG_HDRLEN);
