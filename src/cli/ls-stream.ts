@@ -13,13 +13,14 @@ import { io } from "./io.js";
 import {
   ByteSink,
   cgroupSegments,
+  Literal,
   netnsHead,
   writeOwnerTail,
   writeViewHead,
 } from "./output/socket-json-bytes.js";
 
 const FLUSH_AT = 1 << 20;
-const COMMA = Buffer.from(",\n");
+const COMMA = new Literal(",\n");
 
 class Output {
   readonly sink = new ByteSink(2 * FLUSH_AT);
@@ -31,15 +32,13 @@ class Output {
   next(): void {
     this.sink.reserve(2);
     if (this.count++ === 0) this.sink.ascii("\n");
-    else this.sink.bytes(COMMA);
+    else this.sink.lit(COMMA);
   }
   maybeFlush(): void {
     if (this.sink.pos >= FLUSH_AT) this.flush();
   }
   flush(): void {
-    this.stream.write(this.sink.buf.subarray(0, this.sink.pos));
-    this.sink.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
-    this.sink.pos = 0;
+    this.stream.write(this.sink.take());
   }
   end(): void {
     this.sink.reserve(4);

@@ -2,7 +2,7 @@
 // so that counting or filtering a dump allocates nothing per socket.
 import { NetlinkError } from "../errors.js";
 import { formatIPv4, formatIPv6 } from "./address.js";
-import { encodeAttr, encodeMessage, forEachAttr } from "./netlink-codec.js";
+import { align4, attrLength, encodeAttr, encodeMessage } from "./netlink-codec.js";
 import {
   AF_INET,
   AF_INET6,
@@ -111,17 +111,20 @@ export class DiagMessageView {
     this.infoLen = 0;
     this.cgroupOff = -1;
     this.shutdownOff = -1;
-    forEachAttr(buf, this.base + DIAG_MSG.size, msgOff + msgLen, this.onAttr);
+    // The attribute walk of forEachAttr, inlined: it runs for every socket of every scan.
+    const end = msgOff + msgLen;
+    for (let at = this.base + DIAG_MSG.size; end - at >= 4; ) {
+      const len = attrLength(buf, at, end);
+      const type = ((buf[at + 2] as number) | ((buf[at + 3] as number) << 8)) & 0x3fff;
+      if (type === INET_DIAG_INFO) {
+        this.infoOff = at + 4;
+        this.infoLen = len - 4;
+      } else if (type === INET_DIAG_CGROUP_ID && len >= 12) this.cgroupOff = at + 4;
+      else if (type === INET_DIAG_SHUTDOWN && len >= 5) this.shutdownOff = at + 4;
+      at += align4(len);
+    }
     return this;
   }
-
-  private readonly onAttr = (type: number, off: number, len: number): void => {
-    if (type === INET_DIAG_INFO) {
-      this.infoOff = off;
-      this.infoLen = len;
-    } else if (type === INET_DIAG_CGROUP_ID && len >= 8) this.cgroupOff = off;
-    else if (type === INET_DIAG_SHUTDOWN && len >= 1) this.shutdownOff = off;
-  };
 
   get family(): 4 | 6 {
     return this.buf[this.base + DIAG_MSG.family] === AF_INET ? 4 : 6;

@@ -46,6 +46,7 @@ export type MessageVisitor = (
  * Throws NetlinkError on a header that is short or claims more bytes than were received.
  */
 export function forEachMessage(buf: Buffer, size: number, visit: MessageVisitor): boolean {
+  const d = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let off = 0;
   while (off < size) {
     if (size - off < NLMSG_HDRLEN) {
@@ -54,14 +55,14 @@ export function forEachMessage(buf: Buffer, size: number, visit: MessageVisitor)
         `netlink: ${size - off} trailing bytes, shorter than a message header`,
       );
     }
-    const len = buf.readUInt32LE(off);
+    const len = d.getUint32(off, true);
     if (len < NLMSG_HDRLEN || len > size - off) {
       throw new NetlinkError(
         "IDLEREAP_ERR_NETLINK_TRUNCATED",
         `netlink: message at offset ${off} declares ${len} bytes but ${size - off} remain`,
       );
     }
-    if (visit(buf.readUInt16LE(off + 4), buf.readUInt16LE(off + 6), buf.readUInt32LE(off + 8), off, len)) {
+    if (visit(d.getUint16(off + 4, true), d.getUint16(off + 6, true), d.getUint32(off + 8, true), off, len)) {
       return true;
     }
     off += align4(len);
@@ -73,19 +74,24 @@ export function forEachMessage(buf: Buffer, size: number, visit: MessageVisitor)
 export type AttrVisitor = (type: number, off: number, len: number) => void;
 
 /** Walks rtattrs in buf[start, end); throws NetlinkError on an attribute that overruns its message. */
-export function forEachAttr(buf: Buffer, start: number, end: number, visit: AttrVisitor): void {
-  let off = start;
-  while (end - off >= 4) {
-    const len = buf.readUInt16LE(off);
-    if (len < 4 || off + len > end) {
-      throw new NetlinkError(
-        "IDLEREAP_ERR_NETLINK_MALFORMED",
-        `netlink: attribute at offset ${off} declares ${len} bytes but ${end - off} remain`,
-      );
-    }
-    visit(buf.readUInt16LE(off + 2) & 0x3fff, off + 4, len - 4);
+export function forEachAttr(buf: Uint8Array, start: number, end: number, visit: AttrVisitor): void {
+  for (let off = start; end - off >= 4; ) {
+    const len = attrLength(buf, off, end);
+    visit(((buf[off + 2] as number) | ((buf[off + 3] as number) << 8)) & 0x3fff, off + 4, len - 4);
     off += align4(len);
   }
+}
+
+/** The length of the rtattr at `off` (header included), checked against `end`. */
+export function attrLength(buf: Uint8Array, off: number, end: number): number {
+  const len = (buf[off] as number) | ((buf[off + 1] as number) << 8);
+  if (len < 4 || off + len > end) {
+    throw new NetlinkError(
+      "IDLEREAP_ERR_NETLINK_MALFORMED",
+      `netlink: attribute at offset ${off} declares ${len} bytes but ${end - off} remain`,
+    );
+  }
+  return len;
 }
 
 export interface NetlinkErrorInfo {

@@ -2,16 +2,30 @@
 // into an output buffer, with no string per field. Same text as socketToJson of the socket object (a
 // test holds it to that); 100k sockets take a fraction of the time string building did.
 import type { DiagMessageView } from "../../kernel/inet-diag-codec.js";
-import { DIAG_MSG, SOCKID, TCP_INFO, TCP_STATES, TIMERS } from "../../kernel/structs.js";
+import { DIAG_MSG, SOCKID, STATE, TCP_INFO, TCP_STATES, TIMERS } from "../../kernel/structs.js";
 import type { CgroupInfo, SocketOwner } from "../../model/tcp-socket.js";
 import { asciiJson } from "./json-stream.js";
 
-const lit = (s: string): Buffer => Buffer.from(s, "latin1");
-const STATE = TCP_STATES.map((s) => lit(`,"state":"${s}","localAddress":"`));
+/** A constant piece of output, also kept as little-endian 32-bit words: copying those is a few stores. */
+export class Literal {
+  readonly bytes: Buffer;
+  readonly words: Uint32Array;
+  readonly length: number;
+  constructor(text: string) {
+    this.bytes = Buffer.from(text, "latin1");
+    this.length = this.bytes.length;
+    const padded = Buffer.alloc((this.length + 3) & ~3);
+    this.bytes.copy(padded);
+    this.words = new Uint32Array(padded.length / 4);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = padded.readUInt32LE(4 * i);
+  }
+}
+
+const lit = (s: string): Literal => new Literal(s);
+const STATE4 = TCP_STATES.map((s) => lit(`,"family":4,"state":"${s}","localAddress":"`));
+const STATE6 = TCP_STATES.map((s) => lit(`,"family":6,"state":"${s}","localAddress":"`));
 const TIMER = TIMERS.map((t) => lit(`,"timer":"${t}","timerExpiresMs":`));
 const K = {
-  family4: lit(',"family":4'),
-  family6: lit(',"family":6'),
   localPort: lit('","localPort":'),
   remoteAddress: lit(',"remoteAddress":"'),
   remotePort: lit('","remotePort":'),
@@ -41,22 +55,47 @@ const K = {
   noOwner: lit(',"pid":null,"fd":null,"command":null}'),
 };
 
+/** "00" to "99" as little-endian 16-bit words. */
+const PAIRS = Uint16Array.from({ length: 100 }, (_, i) => (48 + Math.floor(i / 10)) | ((48 + (i % 10)) << 8));
+/** Bytes a word copy may write past a literal's end; reserve() keeps them available. */
+const SLACK = 4;
+
+const dataView = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
 /** A growable byte buffer with JSON-friendly writers. */
 export class ByteSink {
   buf: Buffer;
   pos = 0;
+  private dv: DataView;
   constructor(size = 1 << 20) {
     this.buf = Buffer.allocUnsafe(size);
+    this.dv = dataView(this.buf);
   }
   reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    if (this.pos + n + SLACK <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + SLACK));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.dv = dataView(next);
+  }
+  /** Hands over what was written and starts again on a fresh buffer of the same size. */
+  take(): Buffer {
+    const written = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.dv = dataView(this.buf);
+    this.pos = 0;
+    return written;
   }
   bytes(b: Uint8Array): void {
     this.buf.set(b, this.pos);
     this.pos += b.length;
+  }
+  lit(l: Literal): void {
+    const { words } = l;
+    const dv = this.dv;
+    let p = this.pos;
+    for (let i = 0; i < words.length; i++, p += 4) dv.setUint32(p, words[i] as number, true);
+    this.pos += l.length;
   }
   ascii(s: string): void {
     this.pos += this.buf.write(s, this.pos, "latin1");
@@ -81,33 +120,65 @@ export class ByteSink {
     this.pos = end;
   }
 
-  /** A non-negative integer. */
+  /** A non-negative integer (exact up to 2^53), two digits per store. */
   uint(n: number): void {
     if (n < 10) {
       this.buf[this.pos++] = 48 + n;
       return;
     }
-    if (n > 0xffffffff) {
-      this.ascii(String(n));
-      return;
+    const digits =
+      n < 100
+        ? 2
+        : n < 1000
+          ? 3
+          : n < 10000
+            ? 4
+            : n < 100000
+              ? 5
+              : n < 1000000
+                ? 6
+                : n < 10000000
+                  ? 7
+                  : n < 100000000
+                    ? 8
+                    : n < 1000000000
+                      ? 9
+                      : String(n).length;
+    const dv = this.dv;
+    let p = this.pos + digits;
+    let x = n;
+    while (x >= 100) {
+      const q = Math.floor(x / 100);
+      p -= 2;
+      dv.setUint16(p, PAIRS[x - q * 100] as number, true);
+      x = q;
     }
-    let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-    const end = this.pos + digits;
-    let p = end;
-    for (let x = n; x > 0; x = Math.floor(x / 10)) this.buf[--p] = 48 + (x % 10);
-    this.pos = end;
+    if (x >= 10) dv.setUint16(p - 2, PAIRS[x] as number, true);
+    else this.buf[p - 1] = 48 + x;
+    this.pos += digits;
   }
 }
 
+// The dump reuses one receive buffer: one DataView over it serves every message.
+let viewedBuf: Uint8Array | undefined;
+let viewed = dataView(new Uint8Array(0));
+const dataViewOf = (b: Uint8Array): DataView => {
+  if (b !== viewedBuf) {
+    viewedBuf = b;
+    viewed = dataView(b);
+  }
+  return viewed;
+};
+
 /** Cached `,"cgroupId":...,"pod":...` segments by cgroup id. */
-export type CgroupSegments = (view: DiagMessageView) => Buffer;
+export type CgroupSegments = (view: DiagMessageView) => Literal;
 
 export function cgroupSegments(resolve: (id: string) => CgroupInfo | undefined): CgroupSegments {
-  const cache = new Map<number, Buffer>();
+  const cache = new Map<number, Literal>();
   return (v) => {
     if (v.cgroupOff < 0) return K.noCgroup;
-    const key = v.buf.readUInt32LE(v.cgroupOff) + v.buf.readUInt32LE(v.cgroupOff + 4) * 4294967296;
+    const d = dataViewOf(v.buf);
+    const key = d.getUint32(v.cgroupOff, true) + d.getUint32(v.cgroupOff + 4, true) * 4294967296;
     let seg = cache.get(key);
     if (!seg) {
       const id = v.cgroupIdText as string;
@@ -128,59 +199,60 @@ const MAX_HEAD = 1024;
 export function writeViewHead(
   out: ByteSink,
   v: DiagMessageView,
-  netnsHead: Buffer,
+  netnsHead: Literal,
   cgroups: CgroupSegments,
 ): void {
   const cg = cgroups(v);
   out.reserve(MAX_HEAD + cg.length + netnsHead.length);
   const b = v.buf;
+  const d = dataViewOf(b);
   const base = v.base;
   const state = b[base + DIAG_MSG.state] as number;
-  out.bytes(netnsHead);
-  out.bytes(v.family === 4 ? K.family4 : K.family6);
-  out.bytes(STATE[state] ?? (STATE[0] as Buffer));
-  writeAddress(out, v, v.localAddressOffset);
-  out.bytes(K.localPort);
-  out.uint(b.readUInt16BE(base + DIAG_MSG.id + SOCKID.sport));
-  out.bytes(K.remoteAddress);
-  writeAddress(out, v, v.remoteAddressOffset);
-  out.bytes(K.remotePort);
-  out.uint(b.readUInt16BE(base + DIAG_MSG.id + SOCKID.dport));
-  const iface = b.readUInt32LE(base + DIAG_MSG.id + SOCKID.if);
-  const recvQ = b.readUInt32LE(base + DIAG_MSG.rqueue);
-  const sendQ = b.readUInt32LE(base + DIAG_MSG.wqueue);
+  const v4 = v.family === 4;
+  out.lit(netnsHead);
+  out.lit((v4 ? STATE4 : STATE6)[state] ?? (STATE4[0] as Literal));
+  writeAddress(out, v, v4, base + DIAG_MSG.id + SOCKID.src);
+  out.lit(K.localPort);
+  out.uint(d.getUint16(base + DIAG_MSG.id + SOCKID.sport));
+  out.lit(K.remoteAddress);
+  writeAddress(out, v, v4, base + DIAG_MSG.id + SOCKID.dst);
+  out.lit(K.remotePort);
+  out.uint(d.getUint16(base + DIAG_MSG.id + SOCKID.dport));
+  const iface = d.getUint32(base + DIAG_MSG.id + SOCKID.if, true);
+  const recvQ = d.getUint32(base + DIAG_MSG.rqueue, true);
+  const sendQ = d.getUint32(base + DIAG_MSG.wqueue, true);
   // Most sockets are unbound, with empty queues and no timer: those runs are one literal each.
-  if ((iface | recvQ | sendQ) === 0) out.bytes(K.zeroQueues);
+  if ((iface | recvQ | sendQ) === 0) out.lit(K.zeroQueues);
   else {
-    out.bytes(K.iface);
+    out.lit(K.iface);
     out.uint(iface);
-    out.bytes(K.recvQ);
+    out.lit(K.recvQ);
     out.uint(recvQ);
-    out.bytes(K.sendQ);
+    out.lit(K.sendQ);
     out.uint(sendQ);
   }
-  writeInfo(out, v, state !== 10);
+  writeInfo(out, v, d, state !== STATE.LISTEN);
   const timer = b[base + DIAG_MSG.timer] as number;
-  const expires = b.readUInt32LE(base + DIAG_MSG.expires);
-  if ((timer | expires) === 0) out.bytes(K.noTimer);
+  const expires = d.getUint32(base + DIAG_MSG.expires, true);
+  if ((timer | expires) === 0) out.lit(K.noTimer);
   else {
-    out.bytes(TIMER[timer] ?? (TIMER[0] as Buffer));
+    out.lit(TIMER[timer] ?? (TIMER[0] as Literal));
     out.uint(expires);
-    out.bytes(timer === 2 ? K.keepaliveTrue : K.keepaliveFalse);
+    out.lit(timer === 2 ? K.keepaliveTrue : K.keepaliveFalse);
   }
-  out.uint(b.readUInt32LE(base + DIAG_MSG.inode));
-  out.bytes(K.cookie);
+  out.uint(d.getUint32(base + DIAG_MSG.inode, true));
+  out.lit(K.cookie);
   const cookieAt = base + DIAG_MSG.id + SOCKID.cookie;
-  const cookieHi = b.readUInt32LE(cookieAt + 4);
-  if (cookieHi < 0x200000) out.uint(b.readUInt32LE(cookieAt) + cookieHi * 4294967296);
+  const cookieHi = d.getUint32(cookieAt + 4, true);
+  if (cookieHi < 0x200000) out.uint(d.getUint32(cookieAt, true) + cookieHi * 4294967296);
   else out.ascii(v.cookieText);
-  out.bytes(K.uid);
-  out.uint(b.readUInt32LE(base + DIAG_MSG.uid));
-  out.bytes(cg);
+  out.lit(K.uid);
+  out.uint(d.getUint32(base + DIAG_MSG.uid, true));
+  out.lit(cg);
 }
 
-function writeAddress(out: ByteSink, v: DiagMessageView, off: number): void {
-  if (v.family !== 4) {
+function writeAddress(out: ByteSink, v: DiagMessageView, v4: boolean, off: number): void {
+  if (!v4) {
     out.ascii(off === v.localAddressOffset ? v.localAddress : v.remoteAddress);
     return;
   }
@@ -194,72 +266,72 @@ function writeAddress(out: ByteSink, v: DiagMessageView, off: number): void {
   out.uint(b[off + 3] as number);
 }
 
-function infoU32(out: ByteSink, v: DiagMessageView, len: number, field: number): void {
-  if (field + 4 <= len) out.uint(v.buf.readUInt32LE(v.infoOff + field));
-  else out.bytes(K.null);
+function infoU32(out: ByteSink, d: DataView, at: number, len: number, field: number): void {
+  if (field + 4 <= len) out.uint(d.getUint32(at + field, true));
+  else out.lit(K.null);
 }
 
-function infoU64(out: ByteSink, v: DiagMessageView, len: number, field: number): void {
-  const at = v.infoOff + field;
-  if (field + 8 <= len) out.uint(v.buf.readUInt32LE(at) + v.buf.readUInt32LE(at + 4) * 4294967296);
-  else out.bytes(K.null);
+function infoU64(out: ByteSink, d: DataView, at: number, len: number, field: number): void {
+  if (field + 8 <= len)
+    out.uint(d.getUint32(at + field, true) + d.getUint32(at + field + 4, true) * 4294967296);
+  else out.lit(K.null);
 }
 
-function writeInfo(out: ByteSink, v: DiagMessageView, timed: boolean): void {
+function writeInfo(out: ByteSink, v: DiagMessageView, d: DataView, timed: boolean): void {
   const b = v.buf;
   const o = v.infoOff;
   const len = o < 0 ? 0 : v.infoLen;
   // Listeners have all-zero timestamps: their idle fields are null, as in socketFromView.
   const tlen = timed ? len : 0;
-  out.bytes(K.idleMs);
+  out.lit(K.idleMs);
   if (TCP_INFO.lastDataRecv + 4 <= tlen) {
-    const s = b.readUInt32LE(o + TCP_INFO.lastDataSent);
-    const r = b.readUInt32LE(o + TCP_INFO.lastDataRecv);
+    const s = d.getUint32(o + TCP_INFO.lastDataSent, true);
+    const r = d.getUint32(o + TCP_INFO.lastDataRecv, true);
     out.uint(s < r ? s : r);
-  } else out.bytes(K.null);
-  out.bytes(K.lastSendMs);
-  infoU32(out, v, tlen, TCP_INFO.lastDataSent);
-  out.bytes(K.lastRecvMs);
-  infoU32(out, v, tlen, TCP_INFO.lastDataRecv);
-  out.bytes(K.lastAckMs);
-  infoU32(out, v, tlen, TCP_INFO.lastAckRecv);
-  out.bytes(K.rttMs);
-  if (TCP_INFO.rtt + 4 <= len) out.millis(b.readUInt32LE(o + TCP_INFO.rtt));
-  else out.bytes(K.null);
+  } else out.lit(K.null);
+  out.lit(K.lastSendMs);
+  infoU32(out, d, o, tlen, TCP_INFO.lastDataSent);
+  out.lit(K.lastRecvMs);
+  infoU32(out, d, o, tlen, TCP_INFO.lastDataRecv);
+  out.lit(K.lastAckMs);
+  infoU32(out, d, o, tlen, TCP_INFO.lastAckRecv);
+  out.lit(K.rttMs);
+  if (TCP_INFO.rtt + 4 <= len) out.millis(d.getUint32(o + TCP_INFO.rtt, true));
+  else out.lit(K.null);
   if (
     TCP_INFO.notsentBytes + 4 <= len &&
-    (b.readUInt32LE(o + TCP_INFO.unacked) |
+    (d.getUint32(o + TCP_INFO.unacked, true) |
       (b[o + TCP_INFO.retransmits] as number) |
-      b.readUInt32LE(o + TCP_INFO.totalRetrans) |
-      b.readUInt32LE(o + TCP_INFO.notsentBytes)) ===
+      d.getUint32(o + TCP_INFO.totalRetrans, true) |
+      d.getUint32(o + TCP_INFO.notsentBytes, true)) ===
       0
   ) {
-    out.bytes(K.quiet);
+    out.lit(K.quiet);
   } else {
-    out.bytes(K.unacked);
-    infoU32(out, v, len, TCP_INFO.unacked);
-    out.bytes(K.retransmits);
+    out.lit(K.unacked);
+    infoU32(out, d, o, len, TCP_INFO.unacked);
+    out.lit(K.retransmits);
     if (len > TCP_INFO.retransmits) out.uint(b[o + TCP_INFO.retransmits] as number);
-    else out.bytes(K.null);
-    out.bytes(K.totalRetrans);
-    infoU32(out, v, len, TCP_INFO.totalRetrans);
-    out.bytes(K.notsentBytes);
-    infoU32(out, v, len, TCP_INFO.notsentBytes);
+    else out.lit(K.null);
+    out.lit(K.totalRetrans);
+    infoU32(out, d, o, len, TCP_INFO.totalRetrans);
+    out.lit(K.notsentBytes);
+    infoU32(out, d, o, len, TCP_INFO.notsentBytes);
   }
-  out.bytes(K.bytesAcked);
-  infoU64(out, v, len, TCP_INFO.bytesAcked);
-  out.bytes(K.bytesReceived);
-  infoU64(out, v, len, TCP_INFO.bytesReceived);
+  out.lit(K.bytesAcked);
+  infoU64(out, d, o, len, TCP_INFO.bytesAcked);
+  out.lit(K.bytesReceived);
+  infoU64(out, d, o, len, TCP_INFO.bytesReceived);
 }
 
 /** The owner fields and the closing brace. */
 export function writeOwnerTail(out: ByteSink, owner: SocketOwner | undefined): void {
   out.reserve(64 + (owner ? owner.command.length * 6 : 0));
-  if (!owner) out.bytes(K.noOwner);
+  if (!owner) out.lit(K.noOwner);
   else out.ascii(`,"pid":${owner.pid},"fd":${owner.fd},"command":${asciiJson(owner.command)}}`);
 }
 
 /** The bytes that open a socket object of namespace `name`. */
-export function netnsHead(name: string): Buffer {
+export function netnsHead(name: string): Literal {
   return lit(`{"netns":${asciiJson(name)}`);
 }
