@@ -3,7 +3,10 @@
 // modules, which is about a third of a short command's run. The library (dist/*.js) stays as tsc
 // emits it. Files stay two levels below the package root, as in dist/cli/, so paths that code
 // resolves from its own URL (package.json, profiles/, the owner-walk worker) stay valid.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+rmSync("dist/bundle", { recursive: true, force: true });
 
 await build({
   entryPoints: {
