@@ -1,6 +1,7 @@
 // Pure inet_diag codec: encode dump and destroy requests, and read replies through a reusable view
 // so that counting or filtering a dump allocates nothing per socket.
 import { NetlinkError } from "../errors.js";
+import { dataView } from "../util/data-view.js";
 import { formatIPv4, formatIPv6 } from "./address.js";
 import { align4, attrLength, encodeAttr, encodeMessage } from "./netlink-codec.js";
 import {
@@ -91,6 +92,8 @@ export function encodeDestroyRequest(id: SockId, seq: number): Buffer {
  */
 export class DiagMessageView {
   buf: Buffer = Buffer.alloc(0);
+  /** Reads through a DataView of `buf`: plain loads once compiled, where readUInt32LE is a call. */
+  private dv = dataView(this.buf);
   /** Offset of the inet_diag_msg (after the netlink header). */
   base = 0;
   infoOff = -1;
@@ -105,7 +108,10 @@ export class DiagMessageView {
         `inet_diag: reply of ${msgLen} bytes is shorter than inet_diag_msg (${NLMSG_HDRLEN + DIAG_MSG.size})`,
       );
     }
-    this.buf = buf;
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.dv = dataView(buf);
+    }
     this.base = msgOff + NLMSG_HDRLEN;
     this.infoOff = -1;
     this.infoLen = 0;
@@ -146,13 +152,13 @@ export class DiagMessageView {
     return this.buf[this.base + DIAG_MSG.retrans] as number;
   }
   get expiresMs(): number {
-    return this.buf.readUInt32LE(this.base + DIAG_MSG.expires);
+    return this.dv.getUint32(this.base + DIAG_MSG.expires, true);
   }
   get localPort(): number {
-    return this.buf.readUInt16BE(this.base + DIAG_MSG.id + SOCKID.sport);
+    return this.dv.getUint16(this.base + DIAG_MSG.id + SOCKID.sport);
   }
   get remotePort(): number {
-    return this.buf.readUInt16BE(this.base + DIAG_MSG.id + SOCKID.dport);
+    return this.dv.getUint16(this.base + DIAG_MSG.id + SOCKID.dport);
   }
   /** Offset of the local address bytes (4 or 16 by family). */
   get localAddressOffset(): number {
@@ -171,22 +177,22 @@ export class DiagMessageView {
     return this.family === 4 ? formatIPv4(this.buf, off) : formatIPv6(this.buf, off);
   }
   get iface(): number {
-    return this.buf.readUInt32LE(this.base + DIAG_MSG.id + SOCKID.if);
+    return this.dv.getUint32(this.base + DIAG_MSG.id + SOCKID.if, true);
   }
   get cookie(): bigint {
     return this.buf.readBigUInt64LE(this.base + DIAG_MSG.id + SOCKID.cookie);
   }
   get recvQ(): number {
-    return this.buf.readUInt32LE(this.base + DIAG_MSG.rqueue);
+    return this.dv.getUint32(this.base + DIAG_MSG.rqueue, true);
   }
   get sendQ(): number {
-    return this.buf.readUInt32LE(this.base + DIAG_MSG.wqueue);
+    return this.dv.getUint32(this.base + DIAG_MSG.wqueue, true);
   }
   get uid(): number {
-    return this.buf.readUInt32LE(this.base + DIAG_MSG.uid);
+    return this.dv.getUint32(this.base + DIAG_MSG.uid, true);
   }
   get inode(): number {
-    return this.buf.readUInt32LE(this.base + DIAG_MSG.inode);
+    return this.dv.getUint32(this.base + DIAG_MSG.inode, true);
   }
   get cgroupId(): bigint | undefined {
     return this.cgroupOff < 0 ? undefined : this.buf.readBigUInt64LE(this.cgroupOff);
@@ -201,11 +207,13 @@ export class DiagMessageView {
   /** A u32 tcp_info field, or undefined when the kernel's struct is too short to hold it. */
   infoU32(field: number): number | undefined {
     return this.infoOff >= 0 && field + 4 <= this.infoLen
-      ? this.buf.readUInt32LE(this.infoOff + field)
+      ? this.dv.getUint32(this.infoOff + field, true)
       : undefined;
   }
   infoU64(field: number): number | undefined {
-    return this.infoOff >= 0 && field + 8 <= this.infoLen ? u64(this.buf, this.infoOff + field) : undefined;
+    if (this.infoOff < 0 || field + 8 > this.infoLen) return undefined;
+    const at = this.infoOff + field;
+    return this.dv.getUint32(at, true) + this.dv.getUint32(at + 4, true) * 4294967296;
   }
   /** The cookie in decimal, without a BigInt when it fits a double exactly (it nearly always does). */
   get cookieText(): string {
@@ -226,8 +234,8 @@ export class DiagMessageView {
   /** Time since the last application data in either direction; undefined without tcp_info. */
   get idleMs(): number | undefined {
     if (this.infoOff < 0 || this.infoLen < TCP_INFO.lastDataRecv + 4) return undefined;
-    const s = this.buf.readUInt32LE(this.infoOff + TCP_INFO.lastDataSent);
-    const r = this.buf.readUInt32LE(this.infoOff + TCP_INFO.lastDataRecv);
+    const s = this.dv.getUint32(this.infoOff + TCP_INFO.lastDataSent, true);
+    const r = this.dv.getUint32(this.infoOff + TCP_INFO.lastDataRecv, true);
     return s < r ? s : r;
   }
   get unacked(): number | undefined {
@@ -274,11 +282,6 @@ export class DiagMessageView {
       cookie: this.cookie,
     };
   }
-}
-
-/** A little-endian u64 as a number (exact up to 2^53). */
-function u64(buf: Buffer, off: number): number {
-  return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 4294967296;
 }
 
 function u64Text(buf: Buffer, off: number): string {

@@ -6,6 +6,7 @@ import { recvQueued, send } from "../kernel/libc.js";
 import { forEachMessage } from "../kernel/netlink-codec.js";
 import type { DiagSocket } from "../kernel/sock-diag.js";
 import { DIAG_MSG, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_HDRLEN, REQ_V2, SOCKID } from "../kernel/structs.js";
+import { dataView, lastDataView } from "../util/data-view.js";
 
 /** Requests per sendmsg: their failure answers must fit the socket's 1 MiB receive buffer. */
 export const BATCH = 256;
@@ -16,6 +17,8 @@ export class BulkAborter {
   private readonly diag: DiagSocket;
   private readonly onFailure: FailureSink;
   private readonly out: Buffer;
+  private readonly outView: DataView;
+  private readonly viewOf = lastDataView();
   private readonly reply = Buffer.allocUnsafe(64 * 1024);
   private readonly size: number;
   private readonly template: Buffer;
@@ -31,7 +34,10 @@ export class BulkAborter {
     this.template = encodeDestroyRequest(PLACEHOLDER, 0);
     this.template.writeUInt16LE(NLM_F_REQUEST, 6);
     this.size = this.template.length;
+    // Every slot starts as the template; a request then only needs its sequence number, family and id.
     this.out = Buffer.alloc(this.size * BATCH);
+    for (let at = 0; at < this.out.length; at += this.size) this.template.copy(this.out, at);
+    this.outView = dataView(this.out);
   }
 
   /** Queues one socket; returns its index (0, 1, 2, ... in queueing order). Sends when a batch is full. */
@@ -48,15 +54,13 @@ export class BulkAborter {
   /** Queues the socket a dump reply points at, copying its id (4-tuple, interface, cookie) as is. */
   addView(view: DiagMessageView): number {
     const at = this.queued * this.size;
-    this.template.copy(this.out, at);
-    this.out.writeUInt32LE((this.seqBase + this.nextIndex) >>> 0, at + 8);
+    const out = this.outView;
+    out.setUint32(at + 8, (this.seqBase + this.nextIndex) >>> 0, true);
     this.out[at + NLMSG_HDRLEN + REQ_V2.family] = view.buf[view.base + DIAG_MSG.family] as number;
-    view.buf.copy(
-      this.out,
-      at + NLMSG_HDRLEN + REQ_V2.id,
-      view.base + DIAG_MSG.id,
-      view.base + DIAG_MSG.id + SOCKID.size,
-    );
+    const from = this.viewOf(view.buf);
+    const src = view.base + DIAG_MSG.id;
+    const dst = at + NLMSG_HDRLEN + REQ_V2.id;
+    for (let i = 0; i < SOCKID.size; i += 4) out.setUint32(dst + i, from.getUint32(src + i, true), true);
     this.queued++;
     const index = this.nextIndex++;
     if (this.queued === BATCH) this.flush();

@@ -4,6 +4,7 @@
 import type { DiagMessageView } from "../../kernel/inet-diag-codec.js";
 import { DIAG_MSG, SOCKID, STATE, TCP_INFO, TCP_STATES, TIMERS } from "../../kernel/structs.js";
 import type { CgroupInfo, SocketOwner } from "../../model/tcp-socket.js";
+import { dataView, lastDataView } from "../../util/data-view.js";
 import { asciiJson } from "./json-stream.js";
 
 /** A constant piece of output, also kept as little-endian 32-bit words: copying those is a few stores. */
@@ -59,8 +60,6 @@ const K = {
 const PAIRS = Uint16Array.from({ length: 100 }, (_, i) => (48 + Math.floor(i / 10)) | ((48 + (i % 10)) << 8));
 /** Bytes a word copy may write past a literal's end; reserve() keeps them available. */
 const SLACK = 4;
-
-const dataView = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 /** A growable byte buffer with JSON-friendly writers. */
 export class ByteSink {
@@ -160,15 +159,7 @@ export class ByteSink {
 }
 
 // The dump reuses one receive buffer: one DataView over it serves every message.
-let viewedBuf: Uint8Array | undefined;
-let viewed = dataView(new Uint8Array(0));
-const dataViewOf = (b: Uint8Array): DataView => {
-  if (b !== viewedBuf) {
-    viewedBuf = b;
-    viewed = dataView(b);
-  }
-  return viewed;
-};
+const dataViewOf = lastDataView();
 
 /** Cached `,"cgroupId":...,"pod":...` segments by cgroup id. */
 export type CgroupSegments = (view: DiagMessageView) => Literal;
