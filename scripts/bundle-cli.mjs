@@ -1,22 +1,23 @@
-// Bundles the command line into dist/bundle/: an entry, one chunk per command and shared chunks, with
-// commander, zod, yaml and prom-client inside. `idlereap` then starts without resolving some sixty
-// modules, which is about a third of a short command's run. The library (dist/*.js) stays as tsc
+// Bundles the command line into dist/bundle/, one self-contained file per command: `kill.js` is the
+// program with the kill command alone, and so on for each file in src/cli/commands. A command then
+// loads one file, not some sixty modules, which was about a third of a short command's run.
+// `idlereap.js` is the whole program, for help, --version and mistakes; `owner-walk-worker.js` is
+// the owner walk's thread. bin/idlereap.js picks the file. The library (dist/*.js) stays as tsc
 // emits it. Files stay two levels below the package root, as in dist/cli/, so paths that code
 // resolves from its own URL (package.json, profiles/, the owner-walk worker) stay valid.
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { build } from "esbuild";
 
-rmSync("dist/bundle", { recursive: true, force: true });
+const OUT = "dist/bundle";
+const commands = readdirSync("src/cli/commands")
+  .filter((f) => f.endsWith(".ts") && f !== "index.ts")
+  .map((f) => f.slice(0, -3));
 
-await build({
-  entryPoints: {
-    main: "src/cli/main.ts",
-    "owner-walk-worker": "src/proc/owner-walk-worker.ts",
-  },
-  outdir: "dist/bundle",
+const common = {
+  outdir: OUT,
   entryNames: "[name]",
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
@@ -27,4 +28,29 @@ await build({
     js: 'import { createRequire as __idlereapCreateRequire } from "node:module"; const require = __idlereapCreateRequire(import.meta.url);',
   },
   logLevel: "warning",
+};
+
+/** Swaps main.ts's command table for one that holds `name` alone (each file exports `<name>Command`). */
+const oneCommand = (name) => ({
+  name: "one-command",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/index\.js$/ }, () => ({ path: name, namespace: "one-command" }));
+    b.onLoad({ filter: /.*/, namespace: "one-command" }, () => ({
+      contents: `import { ${name}Command } from ${JSON.stringify(resolve(`src/cli/commands/${name}.ts`))};
+export async function loadCommands() { return [${name}Command]; }`,
+      loader: "ts",
+      resolveDir: process.cwd(),
+    }));
+  },
 });
+
+rmSync(OUT, { recursive: true, force: true });
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: { idlereap: "src/cli/main.ts", "owner-walk-worker": "src/proc/owner-walk-worker.ts" },
+  }),
+  ...commands.map((name) =>
+    build({ ...common, entryPoints: { [name]: "src/cli/main.ts" }, plugins: [oneCommand(name)] }),
+  ),
+]);
