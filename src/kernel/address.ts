@@ -1,6 +1,10 @@
 // Pure IP address helpers: format kernel byte order addresses, parse text addresses and CIDRs.
-import { isIP } from "node:net";
+import { createRequire } from "node:module";
 import { InputError } from "../errors.js";
+
+// node:net is loaded only when an address is parsed: every command formats addresses, few parse them,
+// and loading it costs a few milliseconds at each start.
+let isIP: ((text: string) => number) | undefined;
 
 export function formatIPv4(buf: Uint8Array, off: number): string {
   return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
@@ -39,6 +43,7 @@ export function formatIPv6(buf: Uint8Array, off: number): string {
 
 /** Parses an IPv4 or IPv6 address to its bytes (network order). */
 export function parseAddress(text: string): { family: 4 | 6; bytes: Buffer } {
+  isIP ??= (createRequire(import.meta.url)("node:net") as typeof import("node:net")).isIP;
   const kind = isIP(text);
   if (kind === 4) return { family: 4, bytes: Buffer.from(text.split(".").map(Number)) };
   if (kind === 6) return { family: 6, bytes: parseIPv6(text) };

@@ -46,28 +46,37 @@ export type MessageVisitor = (
  * Throws NetlinkError on a header that is short or claims more bytes than were received.
  */
 export function forEachMessage(buf: Buffer, size: number, visit: MessageVisitor): boolean {
-  const d = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let off = 0;
-  while (off < size) {
-    if (size - off < NLMSG_HDRLEN) {
-      throw new NetlinkError(
-        "IDLEREAP_ERR_NETLINK_TRUNCATED",
-        `netlink: ${size - off} trailing bytes, shorter than a message header`,
-      );
-    }
-    const len = d.getUint32(off, true);
-    if (len < NLMSG_HDRLEN || len > size - off) {
-      throw new NetlinkError(
-        "IDLEREAP_ERR_NETLINK_TRUNCATED",
-        `netlink: message at offset ${off} declares ${len} bytes but ${size - off} remain`,
-      );
-    }
-    if (visit(d.getUint16(off + 4, true), d.getUint16(off + 6, true), d.getUint32(off + 8, true), off, len)) {
-      return true;
-    }
+  for (let off = 0; off < size; ) {
+    const len = messageLength(buf, off, size);
+    const type = (buf[off + 4] as number) | ((buf[off + 5] as number) << 8);
+    const flags = (buf[off + 6] as number) | ((buf[off + 7] as number) << 8);
+    if (visit(type, flags, buf.readUInt32LE(off + 8), off, len)) return true;
     off += align4(len);
   }
   return false;
+}
+
+/** The length of the message at `off` (header included), checked against the `size` bytes received. */
+export function messageLength(buf: Uint8Array, off: number, size: number): number {
+  if (size - off < NLMSG_HDRLEN) {
+    throw new NetlinkError(
+      "IDLEREAP_ERR_NETLINK_TRUNCATED",
+      `netlink: ${size - off} trailing bytes, shorter than a message header`,
+    );
+  }
+  const len =
+    ((buf[off] as number) |
+      ((buf[off + 1] as number) << 8) |
+      ((buf[off + 2] as number) << 16) |
+      ((buf[off + 3] as number) << 24)) >>>
+    0;
+  if (len < NLMSG_HDRLEN || len > size - off) {
+    throw new NetlinkError(
+      "IDLEREAP_ERR_NETLINK_TRUNCATED",
+      `netlink: message at offset ${off} declares ${len} bytes but ${size - off} remain`,
+    );
+  }
+  return len;
 }
 
 /** Called per attribute with its type and the offset/length of its payload. */

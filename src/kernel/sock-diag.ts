@@ -1,6 +1,7 @@
 // sock_diag over netlink: dump TCP sockets with tcp_info, and destroy one socket by id and cookie.
 // The receive loop reuses one buffer and one message view, so a dump allocates nothing per socket.
 import { KernelError, NetlinkError, SyscallError } from "../errors.js";
+import { dataView } from "../util/data-view.js";
 import {
   DiagMessageView,
   encodeDestroyRequest,
@@ -23,7 +24,7 @@ import {
   setsockoptInt,
   socket,
 } from "./libc.js";
-import { forEachMessage, parseErrorMessage } from "./netlink-codec.js";
+import { align4, forEachMessage, messageLength, parseErrorMessage } from "./netlink-codec.js";
 import { inNetns, type NetnsRef } from "./netns.js";
 import { NETLINK_SOCK_DIAG, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY } from "./structs.js";
 
@@ -37,6 +38,7 @@ export class DiagSocket {
   readonly fd: number;
   readonly netns: NetnsRef;
   private readonly buf = Buffer.allocUnsafe(RECV_BUFFER);
+  private readonly dv = dataView(this.buf);
   private readonly view = new DiagMessageView();
 
   private constructor(fd: number, netns: NetnsRef) {
@@ -71,35 +73,31 @@ export class DiagSocket {
   dump(req: Parameters<typeof encodeDumpRequest>[0], visit: (view: View) => void): void {
     const seq = nextSeq();
     send(this.fd, encodeDumpRequest(req, seq));
-    const { buf, view } = this;
-    let done = false;
-    const onMessage = (type: number, _flags: number, msgSeq: number, off: number, len: number): boolean => {
-      if (msgSeq !== seq) return false;
-      if (type === SOCK_DIAG_BY_FAMILY) {
-        visit(view.reset(buf, off, len));
-        return false;
-      }
-      if (type === NLMSG_DONE) {
-        done = true;
-        return true;
-      }
-      if (type === NLMSG_ERROR) {
-        const e = parseErrorMessage(buf, off, len);
-        throw new KernelError(
-          e.errno,
-          `sock_diag dump in netns ${this.netns.name}${e.message ? ` (${e.message})` : ""}`,
-        );
-      }
-      return false;
-    };
-    while (!done) {
+    const { buf, dv, view } = this;
+    for (;;) {
       const n = this.receive();
       if (n === 0)
         throw new NetlinkError(
           "IDLEREAP_ERR_NETLINK_TRUNCATED",
           "sock_diag: the kernel closed the dump early",
         );
-      forEachMessage(buf, n, onMessage);
+      // The message walk of forEachMessage, inlined: it runs for every socket of every scan.
+      for (let off = 0; off < n; ) {
+        const len = messageLength(buf, off, n);
+        if (dv.getUint32(off + 8, true) === seq) {
+          const type = dv.getUint16(off + 4, true);
+          if (type === SOCK_DIAG_BY_FAMILY) visit(view.reset(buf, off, len));
+          else if (type === NLMSG_DONE) return;
+          else if (type === NLMSG_ERROR) {
+            const e = parseErrorMessage(buf, off, len);
+            throw new KernelError(
+              e.errno,
+              `sock_diag dump in netns ${this.netns.name}${e.message ? ` (${e.message})` : ""}`,
+            );
+          }
+        }
+        off += align4(len);
+      }
     }
   }
 

@@ -28,6 +28,8 @@ export interface SocketFilter {
   readonly statesMask: number;
   readonly bytecode: Buffer;
   readonly needsOwners: boolean;
+  /** Whether the state mask the kernel applies is the whole of matchView (no port, prefix, idle or keepalive condition). */
+  readonly kernelExact: boolean;
   /** Everything but the owner. */
   matchView(view: DiagMessageView): boolean;
   /** Owner-based conditions (pid, command); true when there are none. */
@@ -76,6 +78,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
     statesMask,
     bytecode: compileBytecode(clauses),
     needsOwners: pids !== undefined || commands !== undefined,
+    kernelExact: clauses.length === 0 && idleOver === undefined && keepalive === undefined,
     matchView(v) {
       if (((1 << v.stateNumber) & statesMask) === 0) return false;
       if (ports.length && !ports.includes(v.localPort) && !ports.includes(v.remotePort)) return false;

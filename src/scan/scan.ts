@@ -47,10 +47,13 @@ function scanOne(ns: NetnsRef, options: ScanOptions, visit: ScanVisitor): NetnsS
     const owners = options.owners?.(ns);
     const needOwner = owners !== undefined;
     sock = DiagSocket.open(ns);
+    // A filter the kernel applies whole, or one without owner conditions, costs nothing per socket.
+    const byView = !filter.kernelExact;
+    const byOwner = filter.needsOwners;
     const onView = (view: DiagMessageView): void => {
-      if (!filter.matchView(view)) return;
+      if (byView && !filter.matchView(view)) return;
       const owner = needOwner ? owners(view.inode) : undefined;
-      if (!filter.matchOwner(owner)) return;
+      if (byOwner && !filter.matchOwner(owner)) return;
       result.matched++;
       visit(view, ns, owner);
     };
