@@ -19,7 +19,7 @@ dropExtraCaCerts();
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 16_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const root = new URL("..", import.meta.url).pathname;
-const idlereap = `${root}bin/idlereap.js`;
+const idlereap = `${root}bin/idlereap.cjs`;
 const KILL = ["kill", "--state", "established", "--mode", "abort", "--no-process", "--yes"];
 
 function established(netns: string): number {

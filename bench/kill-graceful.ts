@@ -69,7 +69,7 @@ function cli(netns: string): { ms: number; closed: number } {
       "exec",
       netns,
       process.execPath,
-      `${root}bin/idlereap.js`,
+      `${root}bin/idlereap.cjs`,
       "kill",
       "--state",
       "established",

@@ -27,7 +27,7 @@ interface Figures {
 
 function measure(netns: string, runs: number): Figures {
   const node = (script: string, ...args: string[]) => inNetnsArgs(netns, process.execPath, [script, ...args]);
-  const idlereap = `${root}bin/idlereap.js`;
+  const idlereap = `${root}bin/idlereap.cjs`;
   const scan = JSON.parse(
     execFileSync(...node(`${root}bench/lib/scan-run.mjs`, String(runs)), { encoding: "utf8" }),
   );

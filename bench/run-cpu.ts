@@ -56,7 +56,7 @@ rules:
 pressure: { scaleAt: 0.8, saturateAt: 0.95, minScale: 0.1 }
 `,
     );
-    daemon = spawn(process.execPath, [`${root}bin/idlereap.js`, "run", "--config", policy], {
+    daemon = spawn(process.execPath, [`${root}bin/idlereap.cjs`, "run", "--config", policy], {
       stdio: ["ignore", "ignore", "pipe"],
     });
     const lines = createInterface({ input: daemon.stderr as NodeJS.ReadableStream });

@@ -1,10 +1,11 @@
-// Bundles the command line into dist/bundle/, one self-contained file per command: `kill.js` is the
-// program with the kill command alone, and so on for each file in src/cli/commands. A command then
-// loads one file, not some sixty modules, which was about a third of a short command's run.
-// `idlereap.js` is the whole program, for help, --version and mistakes; `owner-walk-worker.js` is
-// the owner walk's thread. bin/idlereap.js picks the file. The library (dist/*.js) stays as tsc
-// emits it. Files stay two levels below the package root, as in dist/cli/, so paths that code
-// resolves from its own URL (package.json, profiles/, the owner-walk worker) stay valid.
+// Bundles the command line into dist/bundle/, one self-contained CommonJS file per command:
+// `kill.cjs` is the program with the kill command alone, and so on for each file in
+// src/cli/commands. A command then loads one file, not some sixty ES modules: resolving and linking
+// those, and starting the ES module loader at all, was about a third of a short command's run.
+// `idlereap.cjs` is the whole program, for help, --version and mistakes; `owner-walk-worker.cjs` is
+// the owner walk's thread. bin/idlereap.cjs picks the file. The library (dist/*.js) stays ES
+// modules as tsc emits them. Files stay two levels below the package root, as in dist/cli/, so paths
+// that code resolves from its own URL (package.json, profiles/, the owner-walk worker) stay valid.
 import { readdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
@@ -17,16 +18,17 @@ const commands = readdirSync("src/cli/commands")
 const common = {
   outdir: OUT,
   entryNames: "[name]",
+  outExtension: { ".js": ".cjs" },
   bundle: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   // koffi is a native addon: libc.ts requires it at run time from node_modules.
   external: ["koffi"],
-  // CommonJS dependencies inside an ESM bundle call require() for Node's built-ins.
-  banner: {
-    js: 'import { createRequire as __idlereapCreateRequire } from "node:module"; const require = __idlereapCreateRequire(import.meta.url);',
-  },
+  // The sources find files beside themselves through import.meta.url; import.meta.resolve serves only
+  // runs from source (worker-boot.ts).
+  define: { "import.meta.url": "__idlereapUrl", "import.meta.resolve": "undefined" },
+  banner: { js: 'const __idlereapUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 };
 

@@ -1,5 +1,5 @@
 // idlereap as a library: guard() for Node servers, and the socket table, filters and health report
-// the CLI is built on. The CLI itself is `idlereap` (bin/idlereap.js).
+// the CLI is built on. The CLI itself is `idlereap` (bin/idlereap.cjs).
 
 export {
   ConfigError,

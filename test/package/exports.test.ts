@@ -36,7 +36,7 @@ test("the package's exports resolve from inside the repo after a build", () => {
 });
 
 test("the bin runs and prints its version", () => {
-  const out = execFileSync(process.execPath, [`${root}bin/idlereap.js`, "--version"], { encoding: "utf8" });
+  const out = execFileSync(process.execPath, [`${root}bin/idlereap.cjs`, "--version"], { encoding: "utf8" });
   assert.match(out.trim(), /^\d+\.\d+\.\d+$/);
 });
 
@@ -46,7 +46,7 @@ test("the bundled command line lists sockets with their owners (its worker threa
     const conns = new URL("../fixtures/conns.mjs", import.meta.url).pathname;
     const f = await ns.spawnFixture<{ port: number }>(conns, [JSON.stringify({ idle: 2 })]);
     const out = ns.exec(process.execPath, [
-      `${root}bin/idlereap.js`,
+      `${root}bin/idlereap.cjs`,
       "ls",
       "--json",
       "--state",
@@ -61,7 +61,7 @@ test("the bundled command line lists sockets with their owners (its worker threa
 test("the bundled owner-walk worker answers a walk", async () => {
   // The pool falls back to walking on the main thread when its worker fails to start, so the
   // listing above would pass without it: start the bundled worker directly.
-  const worker = new Worker(new URL(`file://${root}dist/bundle/owner-walk-worker.js`));
+  const worker = new Worker(new URL(`file://${root}dist/bundle/owner-walk-worker.cjs`));
   try {
     const reply = await new Promise<{ id: number; processes: Float64Array }>((resolve, reject) => {
       worker.once("message", resolve).once("error", reject);
