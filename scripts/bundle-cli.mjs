@@ -15,6 +15,25 @@ const commands = readdirSync("src/cli/commands")
   .filter((f) => f.endsWith(".ts") && f !== "index.ts")
   .map((f) => f.slice(0, -3));
 
+// commander requires node:child_process when it loads, for subcommands that are separate
+// executables, which idlereap has none of; loading it (with node:net and streams) took some 6 ms of
+// every start. Commander gets it on first use instead.
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "child_process", namespace: "lazy" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
+      contents:
+        'let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require("node:child_process"))[k] });',
+      loader: "js",
+    }));
+  },
+};
+
 const common = {
   outdir: OUT,
   entryNames: "[name]",
@@ -30,6 +49,7 @@ const common = {
   define: { "import.meta.url": "__idlereapUrl", "import.meta.resolve": "undefined" },
   banner: { js: 'const __idlereapUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
+  plugins: [lazyChildProcess],
 };
 
 /** Swaps main.ts's command table for one that holds `name` alone (each file exports `<name>Command`). */
@@ -53,6 +73,10 @@ await Promise.all([
     entryPoints: { idlereap: "src/cli/main.ts", "owner-walk-worker": "src/proc/owner-walk-worker.ts" },
   }),
   ...commands.map((name) =>
-    build({ ...common, entryPoints: { [name]: "src/cli/main.ts" }, plugins: [oneCommand(name)] }),
+    build({
+      ...common,
+      entryPoints: { [name]: "src/cli/main.ts" },
+      plugins: [lazyChildProcess, oneCommand(name)],
+    }),
   ),
 ]);
