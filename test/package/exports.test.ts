@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
 import { withNetns } from "../helpers/netns.js";
@@ -72,4 +72,20 @@ test("the bundled owner-walk worker answers a walk", async () => {
   } finally {
     await worker.terminate();
   }
+});
+
+test("every command runs from its own bundle, with its files found beside it", () => {
+  const bin = `${root}bin/idlereap.cjs`;
+  const run = (...args: string[]) => execFileSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+  const commands = readdirSync(`${root}src/cli/commands`)
+    .filter((f) => f.endsWith(".ts") && f !== "index.ts")
+    .map((f) => f.slice(0, -3));
+  assert.ok(commands.length >= 6);
+  for (const name of commands) {
+    assert.ok(existsSync(`${root}dist/bundle/${name}.cjs`), `bundle of ${name}`);
+    assert.match(run(name, "--help"), new RegExp(`^Usage: idlereap ${name} `), name);
+  }
+  // zod and yaml inside the run bundle; the built-in profiles (profiles/) found from the tune bundle.
+  assert.match(run("run", "--check", "--config", `${root}deploy/policies/example.yaml`), /valid, \d+ rules/);
+  assert.match(run("tune", "audit"), /profile: kernel-default/);
 });
