@@ -7,18 +7,13 @@ import type { CgroupInfo, SocketOwner } from "../../model/tcp-socket.js";
 import { dataView, lastDataView } from "../../util/data-view.js";
 import { asciiJson } from "./json-stream.js";
 
-/** A constant piece of output, also kept as little-endian 32-bit words: copying those is a few stores. */
+/** A constant piece of output. */
 export class Literal {
   readonly bytes: Buffer;
-  readonly words: Uint32Array;
   readonly length: number;
   constructor(text: string) {
     this.bytes = Buffer.from(text, "latin1");
     this.length = this.bytes.length;
-    const padded = Buffer.alloc((this.length + 3) & ~3);
-    this.bytes.copy(padded);
-    this.words = new Uint32Array(padded.length / 4);
-    for (let i = 0; i < this.words.length; i++) this.words[i] = padded.readUInt32LE(4 * i);
   }
 }
 
@@ -58,8 +53,6 @@ const K = {
 
 /** "00" to "99" as little-endian 16-bit words. */
 const PAIRS = Uint16Array.from({ length: 100 }, (_, i) => (48 + Math.floor(i / 10)) | ((48 + (i % 10)) << 8));
-/** Bytes a word copy may write past a literal's end; reserve() keeps them available. */
-const SLACK = 4;
 
 /** A growable byte buffer with JSON-friendly writers. */
 export class ByteSink {
@@ -71,8 +64,8 @@ export class ByteSink {
     this.dv = dataView(this.buf);
   }
   reserve(n: number): void {
-    if (this.pos + n + SLACK <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + SLACK));
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
     this.dv = dataView(next);
@@ -89,11 +82,13 @@ export class ByteSink {
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
+  /**
+   * One set() per literal: a loop of word stores copies faster once compiled, but inlined at every
+   * call site it made the writer so slow to compile that a fresh process ran its first thousands of
+   * sockets unoptimized for longer than it saved.
+   */
   lit(l: Literal): void {
-    const { words } = l;
-    const dv = this.dv;
-    let p = this.pos;
-    for (let i = 0; i < words.length; i++, p += 4) dv.setUint32(p, words[i] as number, true);
+    this.buf.set(l.bytes, this.pos);
     this.pos += l.length;
   }
   ascii(s: string): void {
