@@ -13,14 +13,13 @@ import { io } from "./io.js";
 import {
   ByteSink,
   cgroupSegments,
-  Literal,
   netnsHead,
   writeOwnerTail,
   writeViewHead,
 } from "./output/socket-json-bytes.js";
 
 const FLUSH_AT = 1 << 20;
-const COMMA = new Literal(",\n");
+const COMMA = Buffer.from(",\n");
 
 class Output {
   readonly sink = new ByteSink(2 * FLUSH_AT);
@@ -32,7 +31,7 @@ class Output {
   next(): void {
     this.sink.reserve(2);
     if (this.count++ === 0) this.sink.ascii("\n");
-    else this.sink.lit(COMMA);
+    else this.sink.bytes(COMMA);
   }
   maybeFlush(): void {
     if (this.sink.pos >= FLUSH_AT) this.flush();

@@ -7,17 +7,7 @@ import type { CgroupInfo, SocketOwner } from "../../model/tcp-socket.js";
 import { dataView, lastDataView } from "../../util/data-view.js";
 import { asciiJson } from "./json-stream.js";
 
-/** A constant piece of output. */
-export class Literal {
-  readonly bytes: Buffer;
-  readonly length: number;
-  constructor(text: string) {
-    this.bytes = Buffer.from(text, "latin1");
-    this.length = this.bytes.length;
-  }
-}
-
-const lit = (s: string): Literal => new Literal(s);
+const lit = (s: string): Buffer => Buffer.from(s, "latin1");
 const STATE4 = TCP_STATES.map((s) => lit(`,"family":4,"state":"${s}","localAddress":"`));
 const STATE6 = TCP_STATES.map((s) => lit(`,"family":6,"state":"${s}","localAddress":"`));
 const TIMER = TIMERS.map((t) => lit(`,"timer":"${t}","timerExpiresMs":`));
@@ -78,18 +68,14 @@ export class ByteSink {
     this.pos = 0;
     return written;
   }
-  bytes(b: Uint8Array): void {
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
   /**
-   * One set() per literal: a loop of word stores copies faster once compiled, but inlined at every
+   * One set() per piece: a loop of word stores copies faster once compiled, but inlined at every
    * call site it made the writer so slow to compile that a fresh process ran its first thousands of
    * sockets unoptimized for longer than it saved.
    */
-  lit(l: Literal): void {
-    this.buf.set(l.bytes, this.pos);
-    this.pos += l.length;
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
   ascii(s: string): void {
     this.pos += this.buf.write(s, this.pos, "latin1");
@@ -120,24 +106,8 @@ export class ByteSink {
       this.buf[this.pos++] = 48 + n;
       return;
     }
-    const digits =
-      n < 100
-        ? 2
-        : n < 1000
-          ? 3
-          : n < 10000
-            ? 4
-            : n < 100000
-              ? 5
-              : n < 1000000
-                ? 6
-                : n < 10000000
-                  ? 7
-                  : n < 100000000
-                    ? 8
-                    : n < 1000000000
-                      ? 9
-                      : String(n).length;
+    let digits = 2;
+    for (let tens = 100; tens <= n; tens *= 10) digits++;
     const dv = this.dv;
     let p = this.pos + digits;
     let x = n;
@@ -157,10 +127,10 @@ export class ByteSink {
 const dataViewOf = lastDataView();
 
 /** Cached `,"cgroupId":...,"pod":...` segments by cgroup id. */
-export type CgroupSegments = (view: DiagMessageView) => Literal;
+export type CgroupSegments = (view: DiagMessageView) => Buffer;
 
 export function cgroupSegments(resolve: (id: string) => CgroupInfo | undefined): CgroupSegments {
-  const cache = new Map<number, Literal>();
+  const cache = new Map<number, Buffer>();
   return (v) => {
     if (v.cgroupOff < 0) return K.noCgroup;
     const d = dataViewOf(v.buf);
@@ -185,7 +155,7 @@ const MAX_HEAD = 1024;
 export function writeViewHead(
   out: ByteSink,
   v: DiagMessageView,
-  netnsHead: Literal,
+  netnsHead: Buffer,
   cgroups: CgroupSegments,
 ): void {
   const cg = cgroups(v);
@@ -195,46 +165,46 @@ export function writeViewHead(
   const base = v.base;
   const state = b[base + DIAG_MSG.state] as number;
   const v4 = v.family === 4;
-  out.lit(netnsHead);
-  out.lit((v4 ? STATE4 : STATE6)[state] ?? (STATE4[0] as Literal));
+  out.bytes(netnsHead);
+  out.bytes((v4 ? STATE4 : STATE6)[state] ?? (STATE4[0] as Buffer));
   writeAddress(out, v, v4, base + DIAG_MSG.id + SOCKID.src);
-  out.lit(K.localPort);
+  out.bytes(K.localPort);
   out.uint(d.getUint16(base + DIAG_MSG.id + SOCKID.sport));
-  out.lit(K.remoteAddress);
+  out.bytes(K.remoteAddress);
   writeAddress(out, v, v4, base + DIAG_MSG.id + SOCKID.dst);
-  out.lit(K.remotePort);
+  out.bytes(K.remotePort);
   out.uint(d.getUint16(base + DIAG_MSG.id + SOCKID.dport));
   const iface = d.getUint32(base + DIAG_MSG.id + SOCKID.if, true);
   const recvQ = d.getUint32(base + DIAG_MSG.rqueue, true);
   const sendQ = d.getUint32(base + DIAG_MSG.wqueue, true);
   // Most sockets are unbound, with empty queues and no timer: those runs are one literal each.
-  if ((iface | recvQ | sendQ) === 0) out.lit(K.zeroQueues);
+  if ((iface | recvQ | sendQ) === 0) out.bytes(K.zeroQueues);
   else {
-    out.lit(K.iface);
+    out.bytes(K.iface);
     out.uint(iface);
-    out.lit(K.recvQ);
+    out.bytes(K.recvQ);
     out.uint(recvQ);
-    out.lit(K.sendQ);
+    out.bytes(K.sendQ);
     out.uint(sendQ);
   }
   writeInfo(out, v, d, state !== STATE.LISTEN);
   const timer = b[base + DIAG_MSG.timer] as number;
   const expires = d.getUint32(base + DIAG_MSG.expires, true);
-  if ((timer | expires) === 0) out.lit(K.noTimer);
+  if ((timer | expires) === 0) out.bytes(K.noTimer);
   else {
-    out.lit(TIMER[timer] ?? (TIMER[0] as Literal));
+    out.bytes(TIMER[timer] ?? (TIMER[0] as Buffer));
     out.uint(expires);
-    out.lit(timer === 2 ? K.keepaliveTrue : K.keepaliveFalse);
+    out.bytes(timer === 2 ? K.keepaliveTrue : K.keepaliveFalse);
   }
   out.uint(d.getUint32(base + DIAG_MSG.inode, true));
-  out.lit(K.cookie);
+  out.bytes(K.cookie);
   const cookieAt = base + DIAG_MSG.id + SOCKID.cookie;
   const cookieHi = d.getUint32(cookieAt + 4, true);
   if (cookieHi < 0x200000) out.uint(d.getUint32(cookieAt, true) + cookieHi * 4294967296);
   else out.ascii(v.cookieText);
-  out.lit(K.uid);
+  out.bytes(K.uid);
   out.uint(d.getUint32(base + DIAG_MSG.uid, true));
-  out.lit(cg);
+  out.bytes(cg);
 }
 
 function writeAddress(out: ByteSink, v: DiagMessageView, v4: boolean, off: number): void {
@@ -254,13 +224,13 @@ function writeAddress(out: ByteSink, v: DiagMessageView, v4: boolean, off: numbe
 
 function infoU32(out: ByteSink, d: DataView, at: number, len: number, field: number): void {
   if (field + 4 <= len) out.uint(d.getUint32(at + field, true));
-  else out.lit(K.null);
+  else out.bytes(K.null);
 }
 
 function infoU64(out: ByteSink, d: DataView, at: number, len: number, field: number): void {
   if (field + 8 <= len)
     out.uint(d.getUint32(at + field, true) + d.getUint32(at + field + 4, true) * 4294967296);
-  else out.lit(K.null);
+  else out.bytes(K.null);
 }
 
 function writeInfo(out: ByteSink, v: DiagMessageView, d: DataView, timed: boolean): void {
@@ -269,21 +239,21 @@ function writeInfo(out: ByteSink, v: DiagMessageView, d: DataView, timed: boolea
   const len = o < 0 ? 0 : v.infoLen;
   // Listeners have all-zero timestamps: their idle fields are null, as in socketFromView.
   const tlen = timed ? len : 0;
-  out.lit(K.idleMs);
+  out.bytes(K.idleMs);
   if (TCP_INFO.lastDataRecv + 4 <= tlen) {
     const s = d.getUint32(o + TCP_INFO.lastDataSent, true);
     const r = d.getUint32(o + TCP_INFO.lastDataRecv, true);
     out.uint(s < r ? s : r);
-  } else out.lit(K.null);
-  out.lit(K.lastSendMs);
+  } else out.bytes(K.null);
+  out.bytes(K.lastSendMs);
   infoU32(out, d, o, tlen, TCP_INFO.lastDataSent);
-  out.lit(K.lastRecvMs);
+  out.bytes(K.lastRecvMs);
   infoU32(out, d, o, tlen, TCP_INFO.lastDataRecv);
-  out.lit(K.lastAckMs);
+  out.bytes(K.lastAckMs);
   infoU32(out, d, o, tlen, TCP_INFO.lastAckRecv);
-  out.lit(K.rttMs);
+  out.bytes(K.rttMs);
   if (TCP_INFO.rtt + 4 <= len) out.millis(d.getUint32(o + TCP_INFO.rtt, true));
-  else out.lit(K.null);
+  else out.bytes(K.null);
   if (
     TCP_INFO.notsentBytes + 4 <= len &&
     (d.getUint32(o + TCP_INFO.unacked, true) |
@@ -292,32 +262,32 @@ function writeInfo(out: ByteSink, v: DiagMessageView, d: DataView, timed: boolea
       d.getUint32(o + TCP_INFO.notsentBytes, true)) ===
       0
   ) {
-    out.lit(K.quiet);
+    out.bytes(K.quiet);
   } else {
-    out.lit(K.unacked);
+    out.bytes(K.unacked);
     infoU32(out, d, o, len, TCP_INFO.unacked);
-    out.lit(K.retransmits);
+    out.bytes(K.retransmits);
     if (len > TCP_INFO.retransmits) out.uint(b[o + TCP_INFO.retransmits] as number);
-    else out.lit(K.null);
-    out.lit(K.totalRetrans);
+    else out.bytes(K.null);
+    out.bytes(K.totalRetrans);
     infoU32(out, d, o, len, TCP_INFO.totalRetrans);
-    out.lit(K.notsentBytes);
+    out.bytes(K.notsentBytes);
     infoU32(out, d, o, len, TCP_INFO.notsentBytes);
   }
-  out.lit(K.bytesAcked);
+  out.bytes(K.bytesAcked);
   infoU64(out, d, o, len, TCP_INFO.bytesAcked);
-  out.lit(K.bytesReceived);
+  out.bytes(K.bytesReceived);
   infoU64(out, d, o, len, TCP_INFO.bytesReceived);
 }
 
 /** The owner fields and the closing brace. */
 export function writeOwnerTail(out: ByteSink, owner: SocketOwner | undefined): void {
   out.reserve(64 + (owner ? owner.command.length * 6 : 0));
-  if (!owner) out.lit(K.noOwner);
+  if (!owner) out.bytes(K.noOwner);
   else out.ascii(`,"pid":${owner.pid},"fd":${owner.fd},"command":${asciiJson(owner.command)}}`);
 }
 
 /** The bytes that open a socket object of namespace `name`. */
-export function netnsHead(name: string): Literal {
+export function netnsHead(name: string): Buffer {
   return lit(`{"netns":${asciiJson(name)}`);
 }
