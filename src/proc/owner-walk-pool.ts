@@ -1,7 +1,8 @@
 // The owner walk spread over worker threads. The walk is one readlink per descriptor, mostly kernel
 // time, so threads walking different processes cut the wall time when cores are free (1.6x measured on
-// 2 cores). Meant for a daemon that scans repeatedly: starting the threads costs ~50 ms once. A thread
-// that fails or hangs never fails the scan: the walk is redone on the calling thread.
+// 2 cores), and a walk on a thread runs while the caller dumps sockets. Starting a thread costs a new
+// Node environment (~150 ms of CPU here), so a walk of few descriptors stays on the calling thread. A
+// thread that fails or hangs never fails the scan: the walk is redone on the calling thread.
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../util/worker-boot.js";
@@ -21,21 +22,30 @@ export interface OwnerWalkPoolOptions {
   readonly threads?: number;
   /** A thread that has not answered in this many ms is replaced; default 30000. */
   readonly timeoutMs?: number;
+  /** Walks of fewer descriptors than this, in all, stay on the calling thread; default 32768. */
+  readonly minDescriptors?: number;
 }
 
 export class OwnerWalkPool {
   readonly #workers: (Worker | undefined)[] = [];
   readonly #threads: number;
   readonly #timeoutMs: number;
+  readonly #minDescriptors: number;
   #nextId = 1;
 
   constructor(options: OwnerWalkPoolOptions = {}) {
     this.#threads = Math.max(0, options.threads ?? Math.min(2, availableParallelism()));
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#minDescriptors = options.minDescriptors ?? 32_768;
   }
 
   get threads(): number {
     return this.#threads;
+  }
+
+  /** Threads running now (they start with the first walk that needs them). */
+  get running(): number {
+    return this.#workers.filter((w) => w !== undefined).length;
   }
 
   /** Same result as findSocketOwners; a predicate `wanted` cannot cross threads and walks here. */
@@ -55,7 +65,11 @@ export class OwnerWalkPool {
     const started = performance.now();
     const procRoot = options.procRoot ?? "/proc";
     const { pids, otherNetns } = selectPids(procRoot, options);
-    const shares = balance(procRoot, pids, this.#threads);
+    const weighted = weigh(procRoot, pids);
+    if (weighted.reduce((sum, w) => sum + w.fds, 0) < this.#minDescriptors) {
+      return findSocketOwners(options);
+    }
+    const shares = balance(weighted, this.#threads);
     const wanted = set === undefined ? undefined : Float64Array.from(set);
     const asks = shares.map((share, i) => this.#ask(i, { procRoot, pids: share, wanted }));
     const replies = await Promise.all(asks);
@@ -121,13 +135,17 @@ function selectPids(procRoot: string, options: SocketOwnerOptions): { pids: numb
   return { pids, otherNetns: all.length - pids.length };
 }
 
-/** Splits pids into `parts` lists of about equal descriptor counts (largest first, to the lightest). */
-function balance(procRoot: string, pids: number[], parts: number): number[][] {
+/** Each pid with its descriptor count (from the size of its fd directory, without listing it). */
+function weigh(procRoot: string, pids: number[]): { pid: number; fds: number }[] {
   const procfs = isProcfs(procRoot);
-  const weighted = pids.map((pid) => ({ pid, fds: fdDirSize(`${procRoot}/${pid}/fd`, procfs) ?? 0 }));
-  weighted.sort((a, b) => b.fds - a.fds);
+  return pids.map((pid) => ({ pid, fds: fdDirSize(`${procRoot}/${pid}/fd`, procfs) ?? 0 }));
+}
+
+/** Splits pids into `parts` lists of about equal descriptor counts (largest first, to the lightest). */
+function balance(weighted: { pid: number; fds: number }[], parts: number): number[][] {
+  const sorted = [...weighted].sort((a, b) => b.fds - a.fds);
   const shares = Array.from({ length: parts }, () => ({ pids: [] as number[], load: 0 }));
-  for (const { pid, fds } of weighted) {
+  for (const { pid, fds } of sorted) {
     const lightest = shares.reduce((a, b) => (b.load < a.load ? b : a));
     lightest.pids.push(pid);
     lightest.load += fds + 1;

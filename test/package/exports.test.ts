@@ -40,7 +40,7 @@ test("the bin runs and prints its version", () => {
   assert.match(out.trim(), /^\d+\.\d+\.\d+$/);
 });
 
-test("the bundled command line lists sockets with their owners (its worker thread included)", async (t) => {
+test("the bundled command line lists sockets with their owners", async (t) => {
   if (!needsPrivilege(t)) return;
   await withNetns(async (ns) => {
     const conns = new URL("../fixtures/conns.mjs", import.meta.url).pathname;

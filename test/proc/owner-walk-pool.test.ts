@@ -41,10 +41,11 @@ test("replaying thread replies keeps the lowest pid and adds up holders", () => 
 });
 
 test("the pool finds what the single-threaded walk finds", async () => {
-  const pool = new OwnerWalkPool({ threads: 2 });
+  const pool = new OwnerWalkPool({ threads: 2, minDescriptors: 0 });
   try {
     const serial = findSocketOwners({ procRoot: root });
     const parallel = await pool.find({ procRoot: root });
+    assert.equal(pool.running, 2);
     assert.deepEqual(new Map([...parallel.owners].sort()), new Map([...serial.owners].sort()));
     assert.equal(parallel.processes.size, serial.processes.size);
     const some = await pool.find({ procRoot: root, wanted: new Set([2, 6]) });
@@ -59,10 +60,21 @@ test("the pool finds what the single-threaded walk finds", async () => {
 });
 
 test("a thread that does not answer in time is replaced and the walk redone here", async () => {
-  const pool = new OwnerWalkPool({ threads: 2, timeoutMs: 1 });
+  const pool = new OwnerWalkPool({ threads: 2, timeoutMs: 1, minDescriptors: 0 });
   try {
     const m = await pool.find({ procRoot: root });
     assert.equal(m.owners.size, 6);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a walk of few descriptors stays on the calling thread", async () => {
+  const pool = new OwnerWalkPool({ threads: 2, minDescriptors: 1000 });
+  try {
+    const m = await pool.find({ procRoot: root });
+    assert.equal(m.owners.size, 6);
+    assert.equal(pool.running, 0, "no thread started for a handful of descriptors");
   } finally {
     await pool.close();
   }
