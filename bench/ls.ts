@@ -3,12 +3,16 @@
 import { execFileSync } from "node:child_process";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
-import { fmt, inNetnsArgs, ratio, timeCommand } from "./lib/measure.js";
+import { fmt, inNetnsArgs, median, ratio, timeCommand } from "./lib/measure.js";
 import { dropExtraCaCerts } from "./lib/node-env.js";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50_000);
 const SMALL = Math.round(CONNECTIONS / 10);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// The sizes are measured in turn, this many times over, and each figure is the median of the
+// rounds: this VM runs fast or slow for stretches of a minute or so, and one size measured wholly in
+// a slow stretch would skew the per-socket comparison between sizes.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const root = new URL("..", import.meta.url).pathname;
 dropExtraCaCerts();
 const rawDump = "/tmp/idlereap-raw-dump";
@@ -77,14 +81,23 @@ async function atSize(connections: number): Promise<Figures> {
 
 // The baseline: one connection in one process, so process start, module load, the walker thread
 // and the kernel's walk of empty hash buckets are all in it.
-const empty = await atSize(1);
-const small = await atSize(SMALL);
-const big = await atSize(CONNECTIONS);
+const rounds: Figures[][] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  rounds.push([await atSize(1), await atSize(SMALL), await atSize(CONNECTIONS)]);
+}
+const medianOf = (i: number): Figures => {
+  const all = rounds.map((round) => round[i] as Figures);
+  const keys = Object.keys(all[0] as Figures) as (keyof Figures)[];
+  return Object.fromEntries(keys.map((k) => [k, median(all.map((f) => f[k]))])) as unknown as Figures;
+};
+const [empty, small, big] = [medianOf(0), medianOf(1), medianOf(2)];
 const row = (name: string, ours: number, theirs: number, target: number) =>
   console.log(
     `${name.padEnd(44)} ${fmt(ours).padStart(11)} vs ${fmt(theirs).padStart(11)}  ratio ${ratio(ours, theirs)} (target <= ${target}) ${ours / theirs <= target ? "ok" : "MISSED"}`,
   );
-console.log(`farm: ${big.sockets} sockets (${CONNECTIONS} connections), median of ${RUNS} runs`);
+console.log(
+  `farm: ${big.sockets} sockets (${CONNECTIONS} connections); median of ${ROUNDS} rounds, each the median of ${RUNS} runs`,
+);
 row("idlereap ls --json  vs  ss -tinp", big.lsOwners, big.ssOwners, 0.33);
 row("idlereap ls --json --no-process  vs  ss -tin", big.lsPlain, big.ssPlain, 0.5);
 row("in-process scan  vs  raw C dump", big.scan, big.raw, 2);
