@@ -19,7 +19,8 @@ export interface FilterFlags {
   process?: boolean;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [
+/** Commander option parser: a repeatable, comma-separated list. */
+export const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
   ...value
     .split(",")

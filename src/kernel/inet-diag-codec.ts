@@ -92,8 +92,8 @@ export function encodeDestroyRequest(id: SockId, seq: number): Buffer {
  */
 export class DiagMessageView {
   buf: Buffer = Buffer.alloc(0);
-  /** Reads through a DataView of `buf`: plain loads once compiled, where readUInt32LE is a call. */
-  private dv = dataView(this.buf);
+  /** A DataView of `buf` (kept across messages of one buffer): plain loads once compiled, where readUInt32LE is a call. */
+  dv = dataView(this.buf);
   /** Offset of the inet_diag_msg (after the netlink header). */
   base = 0;
   infoOff = -1;
@@ -121,7 +121,7 @@ export class DiagMessageView {
     const end = msgOff + msgLen;
     for (let at = this.base + DIAG_MSG.size; end - at >= 4; ) {
       const len = attrLength(buf, at, end);
-      const type = ((buf[at + 2] as number) | ((buf[at + 3] as number) << 8)) & 0x3fff;
+      const type = buf.readUInt16LE(at + 2) & 0x3fff;
       if (type === INET_DIAG_INFO) {
         this.infoOff = at + 4;
         this.infoLen = len - 4;

@@ -48,28 +48,23 @@ export type MessageVisitor = (
 export function forEachMessage(buf: Buffer, size: number, visit: MessageVisitor): boolean {
   for (let off = 0; off < size; ) {
     const len = messageLength(buf, off, size);
-    const type = (buf[off + 4] as number) | ((buf[off + 5] as number) << 8);
-    const flags = (buf[off + 6] as number) | ((buf[off + 7] as number) << 8);
-    if (visit(type, flags, buf.readUInt32LE(off + 8), off, len)) return true;
+    if (visit(buf.readUInt16LE(off + 4), buf.readUInt16LE(off + 6), buf.readUInt32LE(off + 8), off, len)) {
+      return true;
+    }
     off += align4(len);
   }
   return false;
 }
 
 /** The length of the message at `off` (header included), checked against the `size` bytes received. */
-export function messageLength(buf: Uint8Array, off: number, size: number): number {
+export function messageLength(buf: Buffer, off: number, size: number): number {
   if (size - off < NLMSG_HDRLEN) {
     throw new NetlinkError(
       "IDLEREAP_ERR_NETLINK_TRUNCATED",
       `netlink: ${size - off} trailing bytes, shorter than a message header`,
     );
   }
-  const len =
-    ((buf[off] as number) |
-      ((buf[off + 1] as number) << 8) |
-      ((buf[off + 2] as number) << 16) |
-      ((buf[off + 3] as number) << 24)) >>>
-    0;
+  const len = buf.readUInt32LE(off);
   if (len < NLMSG_HDRLEN || len > size - off) {
     throw new NetlinkError(
       "IDLEREAP_ERR_NETLINK_TRUNCATED",
@@ -83,17 +78,17 @@ export function messageLength(buf: Uint8Array, off: number, size: number): numbe
 export type AttrVisitor = (type: number, off: number, len: number) => void;
 
 /** Walks rtattrs in buf[start, end); throws NetlinkError on an attribute that overruns its message. */
-export function forEachAttr(buf: Uint8Array, start: number, end: number, visit: AttrVisitor): void {
+export function forEachAttr(buf: Buffer, start: number, end: number, visit: AttrVisitor): void {
   for (let off = start; end - off >= 4; ) {
     const len = attrLength(buf, off, end);
-    visit(((buf[off + 2] as number) | ((buf[off + 3] as number) << 8)) & 0x3fff, off + 4, len - 4);
+    visit(buf.readUInt16LE(off + 2) & 0x3fff, off + 4, len - 4);
     off += align4(len);
   }
 }
 
 /** The length of the rtattr at `off` (header included), checked against `end`. */
-export function attrLength(buf: Uint8Array, off: number, end: number): number {
-  const len = (buf[off] as number) | ((buf[off + 1] as number) << 8);
+export function attrLength(buf: Buffer, off: number, end: number): number {
+  const len = buf.readUInt16LE(off);
   if (len < 4 || off + len > end) {
     throw new NetlinkError(
       "IDLEREAP_ERR_NETLINK_MALFORMED",

@@ -6,7 +6,7 @@ import { recvQueued, send } from "../kernel/libc.js";
 import { forEachMessage } from "../kernel/netlink-codec.js";
 import type { DiagSocket } from "../kernel/sock-diag.js";
 import { DIAG_MSG, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_HDRLEN, REQ_V2, SOCKID } from "../kernel/structs.js";
-import { dataView, lastDataView } from "../util/data-view.js";
+import { dataView } from "../util/data-view.js";
 
 /** Requests per sendmsg: their failure answers must fit the socket's 1 MiB receive buffer. */
 export const BATCH = 256;
@@ -18,7 +18,6 @@ export class BulkAborter {
   private readonly onFailure: FailureSink;
   private readonly out: Buffer;
   private readonly outView: DataView;
-  private readonly viewOf = lastDataView();
   private readonly reply = Buffer.allocUnsafe(64 * 1024);
   private readonly size: number;
   private readonly template: Buffer;
@@ -57,7 +56,7 @@ export class BulkAborter {
     const out = this.outView;
     out.setUint32(at + 8, (this.seqBase + this.nextIndex) >>> 0, true);
     this.out[at + NLMSG_HDRLEN + REQ_V2.family] = view.buf[view.base + DIAG_MSG.family] as number;
-    const from = this.viewOf(view.buf);
+    const from = view.dv;
     const src = view.base + DIAG_MSG.id;
     const dst = at + NLMSG_HDRLEN + REQ_V2.id;
     for (let i = 0; i < SOCKID.size; i += 4) out.setUint32(dst + i, from.getUint32(src + i, true), true);

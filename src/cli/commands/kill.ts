@@ -16,7 +16,7 @@ import { waitForEscalations } from "../../reap/wait-escalations.js";
 import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { formatDuration, parseDuration } from "../../util/duration.js";
-import { addFilterOptions, type FilterFlags, filterSpecFromFlags } from "../filter-options.js";
+import { addFilterOptions, collect, type FilterFlags, filterSpecFromFlags } from "../filter-options.js";
 import { io } from "../io.js";
 import { type Column, renderTable } from "../output/table.js";
 import { reportScanErrors } from "../scan-errors.js";
@@ -33,14 +33,6 @@ interface KillFlags extends FilterFlags {
   quiet?: boolean;
 }
 
-const list = (value: string, previous: string[] | undefined): string[] => [
-  ...(previous ?? []),
-  ...value
-    .split(",")
-    .map((v) => v.trim())
-    .filter(Boolean),
-];
-
 export function killCommand(): Command {
   const cmd = new Command("kill")
     .description("Close the TCP sockets the filters select: gracefully (FIN) by default, or abort (RST)")
@@ -52,8 +44,8 @@ export function killCommand(): Command {
     .option("--grace <duration>", "graceful: abort sockets still held this long after FIN (0: never)", "5s")
     .option("--allow-abort", "graceful: abort when pidfd_getfd is refused or no process holds the socket")
     .option("--force", "close even sockets with unread or unsent data")
-    .option("--protect-port <ports>", "ports never closed (default 22; repeat or comma-separate)", list)
-    .option("--protect-comm <names>", "owner commands never closed (glob with *)", list)
+    .option("--protect-port <ports>", "ports never closed (default 22; repeat or comma-separate)", collect)
+    .option("--protect-comm <names>", "owner commands never closed (glob with *)", collect)
     .option("--yes", "act; without it kill only prints what it would close")
     .option("--json", "print {dryRun, summary, outcomes} as JSON")
     .option("--quiet", "print only the summary");

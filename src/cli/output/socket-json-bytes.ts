@@ -4,7 +4,7 @@
 import type { DiagMessageView } from "../../kernel/inet-diag-codec.js";
 import { DIAG_MSG, SOCKID, STATE, TCP_INFO, TCP_STATES, TIMERS } from "../../kernel/structs.js";
 import type { CgroupInfo, SocketOwner } from "../../model/tcp-socket.js";
-import { dataView, lastDataView } from "../../util/data-view.js";
+import { dataView } from "../../util/data-view.js";
 import { asciiJson } from "./json-stream.js";
 
 const lit = (s: string): Buffer => Buffer.from(s, "latin1");
@@ -123,9 +123,6 @@ export class ByteSink {
   }
 }
 
-// The dump reuses one receive buffer: one DataView over it serves every message.
-const dataViewOf = lastDataView();
-
 /** Cached `,"cgroupId":...,"pod":...` segments by cgroup id. */
 export type CgroupSegments = (view: DiagMessageView) => Buffer;
 
@@ -133,7 +130,7 @@ export function cgroupSegments(resolve: (id: string) => CgroupInfo | undefined):
   const cache = new Map<number, Buffer>();
   return (v) => {
     if (v.cgroupOff < 0) return K.noCgroup;
-    const d = dataViewOf(v.buf);
+    const d = v.dv;
     const key = d.getUint32(v.cgroupOff, true) + d.getUint32(v.cgroupOff + 4, true) * 4294967296;
     let seg = cache.get(key);
     if (!seg) {
@@ -161,7 +158,7 @@ export function writeViewHead(
   const cg = cgroups(v);
   out.reserve(MAX_HEAD + cg.length + netnsHead.length);
   const b = v.buf;
-  const d = dataViewOf(b);
+  const d = v.dv;
   const base = v.base;
   const state = b[base + DIAG_MSG.state] as number;
   const v4 = v.family === 4;
