@@ -5,6 +5,12 @@
 const { existsSync } = require("node:fs");
 const { join } = require("node:path");
 
+// A reader that goes away (`idlereap ls --json | head`) ends the output, as it does for any Unix tool.
+process.stdout.on("error", (err) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 const bundle = (file) => join(__dirname, "..", "dist", "bundle", `${file}.cjs`);
 const name = process.argv.slice(2).find((a) => !a.startsWith("-"));
 const own = name !== undefined && /^[a-z]+$/.test(name) && existsSync(bundle(name));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, readdirSync } from "node:fs";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
@@ -55,6 +56,31 @@ test("the bundled command line lists sockets with their owners", async (t) => {
     const rows = JSON.parse(out) as { pid: number | null; netns: string }[];
     assert.equal(rows.length, 4);
     assert.ok(rows.every((r) => r.pid === f.pid));
+  });
+});
+
+test("the command line ends quietly when its reader goes away (ls --json | head)", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    const conns = new URL("../fixtures/conns.mjs", import.meta.url).pathname;
+    await ns.spawnFixture(conns, [JSON.stringify({ idle: 150 })]); // ~200 KB of JSON, more than a pipe holds
+    const child = spawn(
+      "ip",
+      ["netns", "exec", ns.name, process.execPath, `${root}bin/idlereap.cjs`, "ls", "--json"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const [first] = (await once(child.stdout, "data")) as [Buffer];
+    assert.equal(first.toString("latin1", 0, 1), "[");
+    child.stdout.destroy();
+    const [code] = (await once(child, "exit")) as [number | null];
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
   });
 });
 
