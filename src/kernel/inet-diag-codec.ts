@@ -96,6 +96,8 @@ export class DiagMessageView {
   dv = dataView(this.buf);
   /** Offset of the inet_diag_msg (after the netlink header). */
   base = 0;
+  /** Length of the whole reply, netlink header included. */
+  length = 0;
   infoOff = -1;
   infoLen = 0;
   cgroupOff = -1;
@@ -113,6 +115,7 @@ export class DiagMessageView {
       this.dv = dataView(buf);
     }
     this.base = msgOff + NLMSG_HDRLEN;
+    this.length = msgLen;
     this.infoOff = -1;
     this.infoLen = 0;
     this.cgroupOff = -1;

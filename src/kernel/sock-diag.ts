@@ -33,6 +33,16 @@ const DEFAULT_TIMEOUT_MS = 5000;
 let seqCounter = Math.floor(Math.random() * 0x7fffffff);
 const nextSeq = (): number => (seqCounter = (seqCounter + 1) >>> 0);
 
+export interface DumpOptions {
+  /** Receive into this buffer (at least 64 KiB) instead of the socket's own. */
+  readonly buffer?: Buffer<ArrayBuffer> | undefined;
+  /**
+   * Takes each received buffer first: handles the socket replies of dump `seq` among its first `n`
+   * bytes, and returns the offset of the first reply it left; `visit` gets the rest.
+   */
+  readonly batch?: ((n: number, seq: number) => number) | undefined;
+}
+
 /** A sock_diag netlink socket, bound to the namespace it was created in. */
 export class DiagSocket {
   readonly fd: number;
@@ -70,19 +80,26 @@ export class DiagSocket {
    * Dumps TCP sockets matching `req`, calling `visit` with a view valid only during the call.
    * Throws KernelError when the kernel refuses the request (EINVAL for a bytecode it rejects).
    */
-  dump(req: Parameters<typeof encodeDumpRequest>[0], visit: (view: View) => void): void {
+  dump(
+    req: Parameters<typeof encodeDumpRequest>[0],
+    visit: (view: View) => void,
+    options: DumpOptions = {},
+  ): void {
     const seq = nextSeq();
     send(this.fd, encodeDumpRequest(req, seq));
-    const { buf, dv, view } = this;
+    const buf = options.buffer ?? this.buf;
+    const dv = buf === this.buf ? this.dv : dataView(buf);
+    const { view } = this;
+    const batch = options.batch;
     for (;;) {
-      const n = this.receive();
+      const n = this.receive(buf);
       if (n === 0)
         throw new NetlinkError(
           "IDLEREAP_ERR_NETLINK_TRUNCATED",
           "sock_diag: the kernel closed the dump early",
         );
       // The message walk of forEachMessage, inlined: it runs for every socket of every scan.
-      for (let off = 0; off < n; ) {
+      for (let off = batch ? batch(n, seq) : 0; off < n; ) {
         const len = messageLength(buf, off, n);
         if (dv.getUint32(off + 8, true) === seq) {
           const type = dv.getUint16(off + 4, true);
@@ -126,9 +143,9 @@ export class DiagSocket {
     }
   }
 
-  private receive(): number {
+  private receive(buf = this.buf): number {
     try {
-      return recv(this.fd, this.buf);
+      return recv(this.fd, buf);
     } catch (err) {
       if (err instanceof SyscallError && err.errno === 11) {
         throw new NetlinkError(

@@ -4,7 +4,7 @@
 import { type IdlereapError, KernelError } from "../errors.js";
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
-import { DiagSocket } from "../kernel/sock-diag.js";
+import { DiagSocket, type DumpOptions } from "../kernel/sock-diag.js";
 import type { SocketOwner } from "../model/tcp-socket.js";
 import type { SocketFilter } from "../policy/socket-filter.js";
 
@@ -16,6 +16,21 @@ export interface ScanOptions {
   info?: boolean;
   /** Builds the inode → owner lookup for one namespace; called only when given. */
   owners?: ((ns: NetnsRef) => OwnerLookup) | undefined;
+  /**
+   * Takes whole receive buffers of replies when the kernel applies the filter whole and no owner
+   * lookup is asked; `visit` then sees only what it leaves.
+   */
+  replies?: ReplyWriter | undefined;
+}
+
+/** Handles a dump's replies a receive buffer at a time (SocketJsonWriter). */
+export interface ReplyWriter {
+  /** The buffer the dump receives into. */
+  readonly buffer: Buffer<ArrayBuffer>;
+  /** Sockets handled so far. */
+  readonly written: number;
+  /** Handles the replies of dump `seq` among the first `n` bytes; returns where it stopped. */
+  writeReplies(n: number, seq: number): number;
 }
 
 export interface NetnsScanResult {
@@ -57,7 +72,18 @@ function scanOne(ns: NetnsRef, options: ScanOptions, visit: ScanVisitor): NetnsS
       result.matched++;
       visit(view, ns, owner);
     };
-    for (const family of [4, 6] as const) dumpFamily(sock, family, options, onView);
+    const { replies } = options;
+    const batch = replies && !byView && !byOwner && !needOwner ? replies : undefined;
+    const before = batch?.written ?? 0;
+    const dump: DumpOptions = {
+      buffer: replies?.buffer,
+      batch: batch && ((n, seq) => batch.writeReplies(n, seq)),
+    };
+    try {
+      for (const family of [4, 6] as const) dumpFamily(sock, family, options, onView, dump);
+    } finally {
+      if (batch) result.matched += batch.written - before;
+    }
   } catch (err) {
     result.error = err instanceof Error ? err : new Error(String(err));
   } finally {
@@ -72,6 +98,7 @@ function dumpFamily(
   family: 4 | 6,
   options: ScanOptions,
   onView: (v: DiagMessageView) => void,
+  dump: DumpOptions,
 ): void {
   const { filter } = options;
   const info = options.info ?? true;
@@ -80,11 +107,12 @@ function dumpFamily(
     sock.dump(
       { family, states: filter.statesMask, info, bytecode: useBytecode ? filter.bytecode : undefined },
       onView,
+      dump,
     );
   } catch (err) {
     // A kernel that rejects the bytecode (EINVAL) gets the unfiltered dump; the JS filter is exact.
     if (!(useBytecode && err instanceof KernelError && err.errno === 22)) throw err;
     bytecodeRefused = true;
-    sock.dump({ family, states: filter.statesMask, info }, onView);
+    sock.dump({ family, states: filter.statesMask, info }, onView, dump);
   }
 }

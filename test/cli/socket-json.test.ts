@@ -2,15 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { socketToJson } from "../../src/cli/output/socket-json.js";
-import {
-  ByteSink,
-  cgroupSegments,
-  netnsHead,
-  writeOwnerTail,
-  writeViewHead,
-} from "../../src/cli/output/socket-json-bytes.js";
+import { SocketJsonWriter } from "../../src/cli/output/socket-json-writer.js";
+import { formatIPv6 } from "../../src/kernel/address.js";
 import { DiagMessageView } from "../../src/kernel/inet-diag-codec.js";
 import { socketFromView, type TcpSocket } from "../../src/model/tcp-socket.js";
+import type { SocketOwnerMap } from "../../src/proc/socket-owners.js";
 
 const base: TcpSocket = {
   netns: "host",
@@ -117,74 +113,226 @@ test("non-ASCII text is escaped, so the JSON is plain ASCII and parses to the sa
   assert.deepEqual(JSON.parse(text), s);
 });
 
-test("socket JSON bytes written from the reply equal the object's JSON", () => {
-  const fixture = Buffer.from(
-    readFileSync(new URL("../fixtures/inet-diag-established.hex", import.meta.url), "utf8").replace(
-      /\s+/g,
-      "",
-    ),
-    "hex",
+const fixture = Buffer.from(
+  readFileSync(new URL("../fixtures/inet-diag-established.hex", import.meta.url), "utf8").replace(/\s+/g, ""),
+  "hex",
+);
+const SEQ = fixture.readUInt32LE(8);
+const INFO = new DiagMessageView().reset(fixture, 0, fixture.length).infoOff;
+
+type Cgroup = { path: string; unit: string | null; container: string | null; pod: string | null };
+type Owner = { pid: number; fd: number; command: string };
+
+/** A writer whose output collects in a string, and the array elements of that string. */
+function writerFor(cgroup: Cgroup | undefined) {
+  let text = "";
+  const cgroupIds: string[] = [];
+  const writer = new SocketJsonWriter(
+    (bytes) => {
+      text += bytes.toString("latin1");
+    },
+    (id) => {
+      cgroupIds.push(id);
+      return cgroup;
+    },
   );
+  const elements = (): string[] => {
+    writer.end();
+    assert.ok(text.startsWith("[") && text.endsWith("]\n"), text.slice(0, 40));
+    const body = text.slice(1, -2);
+    return body === "" ? [] : body.slice(1, -1).split(",\n");
+  };
+  return { writer, elements, cgroupIds };
+}
+
+function ownerMap(owners: [inode: number, owner: Owner][]): SocketOwnerMap {
+  const map = {
+    owners: new Map(owners.map(([inode, o]) => [inode, { pid: o.pid, fd: o.fd, holders: 1 }])),
+    processes: new Map(
+      owners.map(([, o]) => [o.pid, { pid: o.pid, command: o.command, fds: 10, sockets: 1 }]),
+    ),
+    stats: { walked: 1, otherNetns: 0, unreadable: 0, links: 1, complete: true, elapsedMs: 0 },
+  };
+  return map;
+}
+
+/** Writes one reply through writeView and returns its text. */
+function writeOne(reply: Buffer, netns: string, cgroup?: Cgroup, owner?: Owner): string {
+  const { writer, elements } = writerFor(cgroup);
+  writer.netns(netns);
+  const inode = new DiagMessageView().reset(reply, 0, reply.length).inode;
+  writer.owners(owner ? ownerMap([[inode, owner]]) : undefined);
+  reply.copy(writer.buffer);
+  writer.writeView(new DiagMessageView().reset(writer.buffer, 0, reply.length));
+  const [only, ...rest] = elements();
+  assert.equal(rest.length, 0);
+  return only as string;
+}
+
+const expectedOf = (reply: Buffer, netns: string, cgroup?: Cgroup, owner?: Owner): string => {
+  const v = new DiagMessageView().reset(reply, 0, reply.length);
+  return socketToJson(socketFromView(v, netns, owner, v.cgroupOff < 0 ? undefined : cgroup));
+};
+
+function variants(): Buffer[] {
   const v6 = Buffer.from(fixture);
   v6[16] = 10;
   v6.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 16 + 4 + 4);
+  const mapped = Buffer.from(v6);
+  mapped.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1], 16 + 4 + 20);
   const big = Buffer.from(fixture);
   big.writeUInt32LE(4_294_967_295, 16 + 68);
   const listen = Buffer.from(fixture);
   listen[16 + 1] = 10;
   const noInfo = Buffer.from(fixture.subarray(0, 16 + 72));
   noInfo.writeUInt32LE(noInfo.length, 0);
+  const shortInfo = Buffer.from(fixture.subarray(0, INFO + 60)); // an older kernel's tcp_info
+  shortInfo.writeUInt32LE(shortInfo.length, 0);
+  shortInfo.writeUInt16LE(60 + 4, INFO - 4);
   const busy = Buffer.from(fixture);
   busy.writeUInt32LE(3, 16 + 4 + 36); // bound to an interface
   busy.writeUInt32LE(500, 16 + 56); // unread bytes
-  const info = new DiagMessageView().reset(fixture, 0, fixture.length).infoOff;
-  busy.writeUInt32LE(2, info + 24); // tcpi_unacked
-  busy[info + 2] = 1; // tcpi_retransmits
+  busy.writeUInt32LE(2, INFO + 24); // tcpi_unacked
+  busy[INFO + 2] = 1; // tcpi_retransmits
+  busy.writeBigUInt64LE(2n ** 53n - 1n, INFO + 120); // tcpi_bytes_acked
   const noTimer = Buffer.from(fixture);
   noTimer[16 + 2] = 0;
   noTimer.writeUInt32LE(0, 16 + 52);
+  const bigCookie = Buffer.from(fixture);
+  bigCookie.writeBigUInt64LE(0xfedcba9876543210n, 16 + 4 + 40);
+  return [fixture, v6, mapped, big, listen, noInfo, shortInfo, busy, noTimer, bigCookie];
+}
+
+test("socket JSON written from the reply equals the object's JSON", () => {
   const cg = { path: "/system.slice/ü.service", unit: "ü.service", container: null, pod: null };
-  for (const buf of [fixture, v6, big, listen, noInfo, busy, noTimer]) {
-    const v = new DiagMessageView().reset(buf, 0, buf.length);
-    for (const [c, o] of [
-      [cg, { pid: 9, fd: 123456, command: "x" }],
-      [undefined, undefined],
-    ] as const) {
-      const sink = new ByteSink(16);
-      writeViewHead(
-        sink,
-        v,
-        netnsHead("blue"),
-        cgroupSegments(() => c),
-      );
-      writeOwnerTail(sink, o);
-      const text = sink.buf.toString("latin1", 0, sink.pos);
-      const expected = socketToJson(socketFromView(v, "blue", o, v.cgroupOff < 0 ? undefined : c));
-      assert.equal(text, expected);
+  const owner = { pid: 9, fd: 123456, command: 'node "x" ✓' };
+  for (const reply of variants()) {
+    assert.equal(writeOne(reply, "blue", cg, owner), expectedOf(reply, "blue", cg, owner));
+    assert.equal(writeOne(reply, "ns\\1"), expectedOf(reply, "ns\\1"));
+  }
+});
+
+test("the writer writes a receive buffer of replies at once, up to the dump's end", () => {
+  const { writer, elements, cgroupIds } = writerFor(undefined);
+  writer.netns("host");
+  const replies = variants();
+  const other = Buffer.from(fixture);
+  other.writeUInt32LE(SEQ + 1, 8); // another dump's reply: skipped
+  const done = Buffer.alloc(20);
+  done.writeUInt32LE(20, 0);
+  done.writeUInt16LE(3, 4); // NLMSG_DONE
+  done.writeUInt32LE(SEQ, 8);
+  let n = 0;
+  for (const r of [...replies.slice(0, 5), other, ...replies.slice(5), done]) {
+    r.copy(writer.buffer, n);
+    n += (r.length + 3) & ~3;
+  }
+  const stop = writer.writeReplies(n, SEQ);
+  assert.equal(stop, n - 20, "stops at the NLMSG_DONE");
+  assert.equal(writer.written, replies.length);
+  assert.deepEqual(
+    elements(),
+    replies.map((r) => expectedOf(r, "host")),
+  );
+  assert.deepEqual(cgroupIds, ["1"], "each cgroup id is described once");
+});
+
+test("the writer stops at a malformed reply and leaves it to the caller", () => {
+  const { writer, elements } = writerFor(undefined);
+  writer.netns("host");
+  fixture.copy(writer.buffer, 0);
+  const bad = Buffer.from(fixture);
+  bad.writeUInt16LE(2000, 16 + 72); // an attribute longer than the reply
+  bad.copy(writer.buffer, fixture.length);
+  assert.equal(writer.writeReplies(2 * fixture.length, SEQ), fixture.length);
+  assert.equal(elements().length, 1);
+});
+
+test("the writer hands over its window when it fills, and loses nothing", () => {
+  const chunks: number[] = [];
+  let text = "";
+  const writer = new SocketJsonWriter(
+    (bytes) => {
+      chunks.push(bytes.length);
+      text += bytes.toString("latin1");
+    },
+    () => undefined,
+  );
+  const name = "\u0001".repeat(20_000); // 120 KB of escaped text in every socket's head
+  writer.netns(name);
+  const count = Math.floor(writer.buffer.length / fixture.length);
+  for (let i = 0; i < count; i++) fixture.copy(writer.buffer, i * fixture.length);
+  assert.equal(writer.writeReplies(count * fixture.length, SEQ), count * fixture.length);
+  writer.end();
+  assert.ok(chunks.length > 2, `${chunks.length} pieces`);
+  const parsed = JSON.parse(text) as { netns: string }[];
+  assert.equal(parsed.length, count);
+  assert.ok(parsed.every((s) => s.netns === name));
+});
+
+test("owners: each socket gets its own; sockets without one get nulls", () => {
+  const { writer, elements } = writerFor(undefined);
+  writer.netns("host");
+  const replies = [0, 1, 2, 3].map((i) => {
+    const r = Buffer.from(fixture);
+    r.writeUInt32LE(1000 + i, 16 + 68);
+    return r;
+  });
+  const owners: [number, Owner][] = [
+    [1000, { pid: 5, fd: 3, command: "a" }],
+    [1002, { pid: 6, fd: 4, command: "" }],
+    [1003, { pid: 5, fd: 9, command: "a" }],
+  ];
+  writer.owners(ownerMap(owners));
+  let n = 0;
+  for (const r of replies) n += r.copy(writer.buffer, n);
+  writer.writeReplies(n, SEQ);
+  writer.owners(undefined);
+  n = replies[0]?.copy(writer.buffer, 0) ?? 0;
+  writer.writeReplies(n, SEQ);
+  const got = elements().map(
+    (t) => JSON.parse(t) as { pid: number | null; fd: number | null; command: string | null },
+  );
+  assert.deepEqual(
+    got.map((s) => [s.pid, s.fd, s.command]),
+    [
+      [5, 3, "a"],
+      [null, null, null],
+      [6, 4, ""],
+      [5, 9, "a"],
+      [null, null, null],
+    ],
+  );
+});
+
+test("addresses, integers and milliseconds are written as JavaScript writes them", () => {
+  const { writer, elements } = writerFor(undefined);
+  writer.netns("host");
+  const expected: [string, number, number][] = [];
+  const zeroRuns = [0, 0, 0, 0xffff, 1, 0xabcd, 0x10, 0];
+  let n = 0;
+  for (let i = 0; i < 120; i++) {
+    const r = Buffer.from(fixture);
+    r[16] = 10;
+    for (let g = 0; g < 8; g++) {
+      const word =
+        Math.random() < 0.5 ? 0 : (zeroRuns[(i + g) % 8] as number) || Math.floor(Math.random() * 65536);
+      r.writeUInt16BE(word, 16 + 4 + 4 + 2 * g);
     }
+    const rtt =
+      i < 20
+        ? ([0, 1, 10, 100, 999, 1000, 1001, 1010, 1100, 4_294_967_295][i % 10] as number)
+        : Math.floor(Math.random() * 2 ** 32);
+    const inode = Math.floor(Math.random() * 2 ** 32);
+    r.writeUInt32LE(rtt, INFO + 68);
+    r.writeUInt32LE(inode, 16 + 68);
+    expected.push([formatIPv6(r, 16 + 4 + 4), rtt / 1000, inode]);
+    n += r.copy(writer.buffer, n);
   }
-});
-
-test("the byte sink writes integers of every size", () => {
-  const sink = new ByteSink(4);
-  const values = [0, 7, 10, 99, 100, 65535, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
-  for (const n of values) {
-    sink.reserve(24);
-    sink.uint(n);
-    sink.reserve(1);
-    sink.ascii(" ");
-  }
-  assert.equal(sink.buf.toString("latin1", 0, sink.pos), `${values.join(" ")} `);
-});
-
-test("the byte sink writes microseconds as String(us / 1000) does", () => {
-  const values = [0, 1, 10, 11, 100, 999, 1000, 1001, 1010, 1100, 12_345, 4_294_967_295, 7_000_000];
-  for (let i = 0; i < 2000; i++) values.push(Math.floor(Math.random() * 10_000_000));
-  const sink = new ByteSink(16);
-  for (const us of values) {
-    sink.pos = 0;
-    sink.reserve(32);
-    sink.millis(us);
-    assert.equal(sink.buf.toString("latin1", 0, sink.pos), String(us / 1000), `${us}`);
-  }
+  writer.writeReplies(n, SEQ);
+  const got = elements().map((t) => JSON.parse(t) as { localAddress: string; rttMs: number; inode: number });
+  assert.deepEqual(
+    got.map((s) => [s.localAddress, s.rttMs, s.inode]),
+    expected,
+  );
 });

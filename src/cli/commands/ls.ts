@@ -57,7 +57,7 @@ async function runLs(flags: LsFlags): Promise<void> {
   const filter = compileFilter(spec);
   const namespaces = selectNamespaces(flags.netns);
   if (flags.json && !sort && limit === undefined && !filter.needsOwners) {
-    const results = await streamJson(namespaces, filter, flags.process !== false);
+    const results = streamJson(namespaces, filter, flags.process !== false);
     return reportScanErrors(results, flags.netns?.includes("all"));
   }
   const { sockets, namespaces: results } = collectSockets(namespaces, {

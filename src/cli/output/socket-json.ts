@@ -1,7 +1,7 @@
 // A socket object as JSON text, written out field by field: twice as fast as JSON.stringify on 100k
 // sockets, and the same text for ASCII input (a test holds it to that). Strings that can carry
 // arbitrary text (namespace, cgroup, command) are escaped to ASCII JSON; the rest are known-safe.
-// socket-json-bytes.ts writes the same text straight from the kernel's reply.
+// SocketJsonWriter (wasm/socket-json.ts) writes the same text straight from the kernel's replies.
 import type { TcpSocket } from "../../model/tcp-socket.js";
 import { asciiJson } from "./json-stream.js";
 
