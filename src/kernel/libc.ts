@@ -20,6 +20,8 @@ const c = {
   close: libc.func("int close(int fd)"),
   setns: libc.func("int setns(int fd, int nstype)"),
   syscall2: libc.func("long syscall(long nr, ...)"),
+  open: libc.func("int open(const char *path, int flags)"),
+  readlinkat: libc.func("long readlinkat(int dirfd, const uint8_t *path, _Out_ uint8_t *buf, size_t len)"),
 };
 
 export { AF_INET, AF_INET6, IPPROTO_TCP } from "./structs.js";
@@ -115,6 +117,24 @@ export function close(fd: number): void {
 }
 
 /** Moves the calling thread into the namespace `fd` refers to. */
+const O_DIRECTORY = 0o200000;
+const O_CLOEXEC = 0o2000000;
+
+/** Opens a directory for the *at calls: its descriptor, or -1 (gone, not permitted, not a directory). */
+export function openDirectory(path: string): number {
+  return Number(c.open(path, O_DIRECTORY | O_CLOEXEC));
+}
+
+/**
+ * readlinkat(2) of `name` (NUL-terminated bytes) in the directory `dirfd` into `out`: the target's
+ * length, or -1 (no such entry, or any other failure), with no error object on that path. The owner
+ * walk reads one link per descriptor with it: relative to an open /proc/PID/fd, the kernel resolves
+ * one name instead of a whole path, and no JavaScript runs between the call and the syscall.
+ */
+export function readlinkAt(dirfd: number, name: Uint8Array, out: Uint8Array): number {
+  return Number(c.readlinkat(dirfd, name, out, out.byteLength));
+}
+
 export function setns(fd: number, nstype: number): void {
   check("setns", c.setns(fd, nstype));
 }

@@ -1,6 +1,10 @@
 // The walk over /proc/PID/fd shared by the owner map and its worker threads: one readlink per
 // descriptor, each socket link handed to a sink. Processes that vanish or refuse access are skipped.
-import { readdirSync, readlinkSync } from "node:fs";
+// Links are read with readlinkat(2) relative to the open fd directory, into bytes: Node's
+// readlinkSync validated and resolved the whole path and made a string each time, and its
+// JavaScript ran unoptimized for the first several thousand descriptors of every run.
+import { readdirSync } from "node:fs";
+import { close, openDirectory, readlinkAt } from "../kernel/libc.js";
 import { fdDirSize, isProcfs } from "./fd-count.js";
 import { netnsInodeOf } from "./netns-inode.js";
 import { parseDecimalName, parseSocketLink } from "./parse.js";
@@ -36,6 +40,8 @@ export interface FdWalkStats {
 
 interface Ctx {
   readonly dirPrefix: string;
+  /** The open fd directory of the process being walked. */
+  dirfd: number;
   readonly procfs: boolean;
   readonly wants: (inode: number) => boolean;
   readonly sink: SocketSink;
@@ -52,6 +58,7 @@ export function walkFds(options: FdWalkOptions, sink: SocketSink): FdWalkStats {
   const stats = { walked: 0, otherNetns: 0, unreadable: 0, links: 0, stopped: false };
   const ctx: Ctx = {
     dirPrefix: `${procRoot}/`,
+    dirfd: -1,
     procfs: isProcfs(procRoot),
     wants: options.wants,
     sink,
@@ -74,32 +81,38 @@ function inOtherNetns(procRoot: string, pid: number, netnsInode: number): boolea
 function walkProcess(ctx: Ctx, pid: number): void {
   const dir = `${ctx.dirPrefix}${pid}/fd/`;
   const count = fdDirSize(dir, ctx.procfs);
-  if (count === undefined) {
+  const dirfd = count === undefined ? -1 : openDirectory(dir);
+  if (dirfd < 0) {
     ctx.stats.unreadable++;
     return;
   }
+  ctx.dirfd = dirfd;
   ctx.stats.walked++;
-  // Descriptors are allocated lowest-free-first, so tables are dense: probing 0, 1, 2, ... until
-  // `count` links are read skips the getdents pass (a third of the kernel's time). A sparse table,
-  // or a count the kernel does not report (before 6.2, or not procfs), falls back to the listing.
-  if (count > 0) {
-    ctx.sink.onProcess(pid, count);
-    const resume = probeDense(ctx, pid, dir, count);
-    if (resume >= 0) walkListed(ctx, pid, dir, listFds(dir), resume);
-    return;
+  try {
+    // Descriptors are allocated lowest-free-first, so tables are dense: probing 0, 1, 2, ... until
+    // `count` links are read skips the getdents pass (a third of the kernel's time). A sparse table,
+    // or a count the kernel does not report (before 6.2, or not procfs), falls back to the listing.
+    if ((count as number) > 0) {
+      ctx.sink.onProcess(pid, count as number);
+      const resume = probeDense(ctx, pid, count as number);
+      if (resume >= 0) walkListed(ctx, pid, listFds(dir), resume);
+      return;
+    }
+    const names = listFds(dir);
+    ctx.sink.onProcess(pid, names.length);
+    walkListed(ctx, pid, names, 0);
+  } finally {
+    close(dirfd);
   }
-  const names = listFds(dir);
-  ctx.sink.onProcess(pid, names.length);
-  walkListed(ctx, pid, dir, names, 0);
 }
 
 /** Reads fds 0.. in order; returns -1 when all `count` were found, else the first fd not probed. */
-function probeDense(ctx: Ctx, pid: number, dir: string, count: number): number {
+function probeDense(ctx: Ctx, pid: number, count: number): number {
   let found = 0;
   let misses = 0;
   for (let fd = 0; found < count && !ctx.stats.stopped; fd++) {
     if (misses > found + DENSE_SLACK) return fd;
-    const inode = readSocketInode(dir + fd);
+    const inode = readSocketInode(ctx.dirfd, fd);
     if (inode === MISSING) misses++;
     else {
       found++;
@@ -109,11 +122,11 @@ function probeDense(ctx: Ctx, pid: number, dir: string, count: number): number {
   return -1;
 }
 
-function walkListed(ctx: Ctx, pid: number, dir: string, names: string[], fromFd: number): void {
+function walkListed(ctx: Ctx, pid: number, names: string[], fromFd: number): void {
   for (let i = 0; i < names.length && !ctx.stats.stopped; i++) {
     const fd = parseDecimalName(names[i] as string);
     if (fd < fromFd) continue;
-    const inode = readSocketInode(dir + fd);
+    const inode = readSocketInode(ctx.dirfd, fd);
     if (inode !== MISSING) visit(ctx, inode, pid, fd);
   }
 }
@@ -131,12 +144,16 @@ function listFds(dir: string): string[] {
   }
 }
 
-function readSocketInode(path: string): number {
-  let target: string;
-  try {
-    target = readlinkSync(path);
-  } catch {
-    return MISSING;
-  }
-  return parseSocketLink(target) ?? NOT_SOCKET;
+const name = Buffer.alloc(16);
+const target = Buffer.alloc(64);
+
+/** The inode of descriptor `fd`'s link when it is `socket:[INODE]`, else NOT_SOCKET or MISSING. */
+function readSocketInode(dirfd: number, fd: number): number {
+  let digits = 1;
+  for (let x = fd; x >= 10; x = Math.floor(x / 10)) digits++;
+  name[digits] = 0;
+  for (let x = fd, p = digits; p > 0; x = Math.floor(x / 10)) name[--p] = 48 + (x % 10);
+  const len = readlinkAt(dirfd, name, target);
+  if (len < 0) return MISSING;
+  return parseSocketLink(target, len) ?? NOT_SOCKET;
 }

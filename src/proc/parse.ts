@@ -2,19 +2,20 @@
 
 const CHAR_0 = 48;
 const CHAR_9 = 57;
-const SOCKET_PREFIX = "socket:[";
+/** "socket:[" */
+const SOCKET_PREFIX = [115, 111, 99, 107, 101, 116, 58, 91];
+const CLOSE_BRACKET = 93;
 
 /**
- * The inode in a /proc/PID/fd link target `socket:[12345]`, or undefined for any other target.
- * Runs once per descriptor in the owner walk, so it parses char codes without allocating.
+ * The inode in a /proc/PID/fd link target `socket:[12345]` (its first `len` bytes), or undefined
+ * for any other target. Runs once per descriptor in the owner walk, on the bytes readlinkat wrote.
  */
-export function parseSocketLink(target: string): number | undefined {
-  const end = target.length - 1;
-  if (end < 9 || target.charCodeAt(0) !== 115 || target.charCodeAt(end) !== 93) return undefined;
-  if (!target.startsWith(SOCKET_PREFIX)) return undefined;
+export function parseSocketLink(target: Uint8Array, len = target.length): number | undefined {
+  if (len < 10 || len > target.length || target[len - 1] !== CLOSE_BRACKET) return undefined;
+  for (let i = 0; i < 8; i++) if (target[i] !== SOCKET_PREFIX[i]) return undefined;
   let inode = 0;
-  for (let i = SOCKET_PREFIX.length; i < end; i++) {
-    const c = target.charCodeAt(i);
+  for (let i = 8; i < len - 1; i++) {
+    const c = target[i] as number;
     if (c < CHAR_0 || c > CHAR_9) return undefined;
     inode = inode * 10 + (c - CHAR_0);
   }

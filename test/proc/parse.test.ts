@@ -20,15 +20,19 @@ Max realtime timeout      unlimited            unlimited            us
 `;
 
 test("parseSocketLink takes the inode out of socket:[N] and nothing else", () => {
-  assert.equal(parseSocketLink("socket:[123456]"), 123456);
-  assert.equal(parseSocketLink("socket:[4026531840]"), 4026531840);
-  assert.equal(parseSocketLink("pipe:[123]"), undefined);
-  assert.equal(parseSocketLink("anon_inode:[eventpoll]"), undefined);
-  assert.equal(parseSocketLink("/dev/null"), undefined);
-  assert.equal(parseSocketLink("socket:[]"), undefined);
-  assert.equal(parseSocketLink("socket:[12a]"), undefined);
-  assert.equal(parseSocketLink("socket:[123"), undefined);
-  assert.equal(parseSocketLink("/tmp/socket:[123]"), undefined);
+  const link = (text: string) => parseSocketLink(Buffer.from(text));
+  assert.equal(link("socket:[123456]"), 123456);
+  assert.equal(link("socket:[4026531840]"), 4026531840);
+  assert.equal(link("pipe:[123]"), undefined);
+  assert.equal(link("anon_inode:[eventpoll]"), undefined);
+  assert.equal(link("/dev/null"), undefined);
+  assert.equal(link("socket:[]"), undefined);
+  assert.equal(link("socket:[12a]"), undefined);
+  assert.equal(link("socket:[123"), undefined);
+  assert.equal(link("/tmp/socket:[123]"), undefined);
+  const buf = Buffer.from("socket:[77]socket:[88]");
+  assert.equal(parseSocketLink(buf, 11), 77, "only the first len bytes");
+  assert.equal(parseSocketLink(buf, 100), undefined);
 });
 
 test("parseDecimalName accepts pid and fd names only", () => {

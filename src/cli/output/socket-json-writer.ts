@@ -4,6 +4,7 @@
 //
 // The sock_diag dump receives into the module's memory (`buffer`), so a reply is never copied. The
 // output collects in the module's window and goes to `onOutput` about a megabyte at a time.
+import { NetlinkError } from "../../errors.js";
 import { SOCKET_JSON_WASM } from "../../generated/socket-json-wasm.js";
 import type { DiagMessageView } from "../../kernel/inet-diag-codec.js";
 import type { CgroupInfo } from "../../model/tcp-socket.js";
@@ -144,7 +145,12 @@ export class SocketJsonWriter {
       this.#flushFull();
       status = this.#x.writeReply(off, view.length, this.#at);
     }
-    if (status === STOPPED) throw new Error("SocketJsonWriter: malformed reply");
+    if (status === STOPPED) {
+      throw new NetlinkError(
+        "IDLEREAP_ERR_NETLINK_MALFORMED",
+        "inet_diag: a reply the JSON writer cannot decode",
+      );
+    }
     this.#at = this.#x.outEnd.value;
     if (this.#at - this.#out >= FLUSH_AT) this.#flush();
   }
