@@ -301,8 +301,9 @@ function cgroupText(id: u64): u64 {
 // ---- Owners -----------------------------------------------------------------------------------
 
 // Socket inode → pid, fd; pid → command text. Filled from JavaScript: reserveOwners() returns an
-// input area, JavaScript writes (inode, pid, fd) triples, then (pid, text offset, text length)
-// triples, then the texts into it, and indexOwners() builds the tables.
+// input area, JavaScript writes (inode, pid, fd) triples in walk order (ascending pid: the first
+// of an inode wins, as the lowest pid holding it), then (pid, text offset, text length) triples,
+// then the texts into it, and indexOwners() builds the tables.
 let ownersOn = false;
 let sockMask: u32 = 0;
 let sockTable: usize = 0; // inode u32 (0 = empty), pid u32, fd u32
@@ -348,6 +349,7 @@ export function indexOwners(sockets: u32, processes: u32): void {
   for (let i: u32 = 0; i < sockets; i++) {
     const e = input + <usize>i * 12;
     const s = sockSlot(load<u32>(e));
+    if (load<u32>(s) !== 0) continue; // held by a lower pid, seen first
     store<u32>(s, load<u32>(e));
     store<u32>(s, load<u32>(e, 4), 4);
     store<u32>(s, load<u32>(e, 8), 8);

@@ -5,7 +5,10 @@
 import type { NetnsRef } from "../kernel/netns.js";
 import type { SocketFilter } from "../policy/socket-filter.js";
 import { CgroupIndex } from "../proc/cgroups.js";
-import { findSocketOwners } from "../proc/socket-owners.js";
+import { walkFds } from "../proc/fd-walk.js";
+import { ArraySink } from "../proc/owner-walk-wire.js";
+import { listPids } from "../proc/pids.js";
+import { readComm } from "../proc/socket-owners.js";
 import { cgroupResolver } from "../scan/collect.js";
 import { type NetnsScanResult, scanNamespaces } from "../scan/scan.js";
 import { io } from "./io.js";
@@ -25,12 +28,23 @@ export function streamJson(
   const results: NetnsScanResult[] = [];
   for (const ns of namespaces) {
     writer.netns(ns.name);
-    // On this thread: waiting for walker threads cost more than they saved (each takes ~150 ms of
-    // CPU to start on a small VM), and the walk no longer runs beside a slow dump.
-    writer.owners(owners ? findSocketOwners({ netnsInode: ns.inode }) : undefined);
+    if (owners) ownersOf(ns, writer);
+    else writer.owners(undefined);
     const [result] = scanNamespaces([ns], { filter, replies: writer }, (v) => writer.writeView(v));
     results.push(result as NetnsScanResult);
   }
   writer.end();
   return results;
+}
+
+/**
+ * Walks the owners of the namespace's sockets into the writer's table, on this thread: walker
+ * threads cost more than they saved (each takes ~150 ms of CPU to start on a small VM). The walk
+ * appends numbers to an array, with no object per socket.
+ */
+function ownersOf(ns: NetnsRef, writer: SocketJsonWriter): void {
+  const sink = new ArraySink();
+  walkFds({ procRoot: "/proc", pids: listPids(), wants: () => true, netnsInode: ns.inode }, sink);
+  const commands = new Map(sink.ownerPids.map((pid) => [pid, readComm(pid)]));
+  writer.owners(sink.sockets.subarray(0, sink.socketsLength), commands);
 }

@@ -26,6 +26,8 @@ export class ArraySink implements SocketSink {
   processes = new Float64Array(2 * 64);
   socketsLength = 0;
   processesLength = 0;
+  /** Pids that hold at least one socket, in walk order. */
+  readonly ownerPids: number[] = [];
 
   onProcess(pid: number, fds: number): void {
     if (this.processesLength + 2 > this.processes.length) this.processes = grow(this.processes);
@@ -38,6 +40,7 @@ export class ArraySink implements SocketSink {
     this.sockets[this.socketsLength++] = inode;
     this.sockets[this.socketsLength++] = pid;
     this.sockets[this.socketsLength++] = fd;
+    if (this.ownerPids[this.ownerPids.length - 1] !== pid) this.ownerPids.push(pid);
     return false;
   }
 

@@ -6,7 +6,6 @@ import { SocketJsonWriter } from "../../src/cli/output/socket-json-writer.js";
 import { formatIPv6 } from "../../src/kernel/address.js";
 import { DiagMessageView } from "../../src/kernel/inet-diag-codec.js";
 import { socketFromView, type TcpSocket } from "../../src/model/tcp-socket.js";
-import type { SocketOwnerMap } from "../../src/proc/socket-owners.js";
 
 const base: TcpSocket = {
   netns: "host",
@@ -145,15 +144,12 @@ function writerFor(cgroup: Cgroup | undefined) {
   return { writer, elements, cgroupIds };
 }
 
-function ownerMap(owners: [inode: number, owner: Owner][]): SocketOwnerMap {
-  const map = {
-    owners: new Map(owners.map(([inode, o]) => [inode, { pid: o.pid, fd: o.fd, holders: 1 }])),
-    processes: new Map(
-      owners.map(([, o]) => [o.pid, { pid: o.pid, command: o.command, fds: 10, sockets: 1 }]),
-    ),
-    stats: { walked: 1, otherNetns: 0, unreadable: 0, links: 1, complete: true, elapsedMs: 0 },
-  };
-  return map;
+/** (inode, pid, fd) triples and commands, as the owner walk gives them. */
+function walked(owners: [inode: number, owner: Owner][]): [Float64Array, Map<number, string>] {
+  return [
+    Float64Array.from(owners.flatMap(([inode, o]) => [inode, o.pid, o.fd])),
+    new Map(owners.map(([, o]) => [o.pid, o.command])),
+  ];
 }
 
 /** Writes one reply through writeView and returns its text. */
@@ -161,7 +157,7 @@ function writeOne(reply: Buffer, netns: string, cgroup?: Cgroup, owner?: Owner):
   const { writer, elements } = writerFor(cgroup);
   writer.netns(netns);
   const inode = new DiagMessageView().reset(reply, 0, reply.length).inode;
-  writer.owners(owner ? ownerMap([[inode, owner]]) : undefined);
+  if (owner) writer.owners(...walked([[inode, owner]]));
   reply.copy(writer.buffer);
   writer.writeView(new DiagMessageView().reset(writer.buffer, 0, reply.length));
   const [only, ...rest] = elements();
@@ -282,8 +278,9 @@ test("owners: each socket gets its own; sockets without one get nulls", () => {
     [1000, { pid: 5, fd: 3, command: "a" }],
     [1002, { pid: 6, fd: 4, command: "" }],
     [1003, { pid: 5, fd: 9, command: "a" }],
+    [1000, { pid: 8, fd: 1, command: "b" }], // a forked child shares 1000: the lower pid, seen first, wins
   ];
-  writer.owners(ownerMap(owners));
+  writer.owners(...walked(owners));
   let n = 0;
   for (const r of replies) n += r.copy(writer.buffer, n);
   writer.writeReplies(n, SEQ);

@@ -8,7 +8,6 @@ import { NetlinkError } from "../../errors.js";
 import { SOCKET_JSON_WASM } from "../../generated/socket-json-wasm.js";
 import type { DiagMessageView } from "../../kernel/inet-diag-codec.js";
 import type { CgroupInfo } from "../../model/tcp-socket.js";
-import type { SocketOwnerMap } from "../../proc/socket-owners.js";
 import { asciiJson } from "./json-stream.js";
 
 // The WebAssembly API that Node has and this project's type libraries (es2023, Node 20) lack.
@@ -88,34 +87,32 @@ export class SocketJsonWriter {
     this.#x.setNetns(this.#stage(`{"netns":${asciiJson(name)}`));
   }
 
-  /** Sockets written next get their owner from `map`, or none (`"pid":null`) without one. */
-  owners(map: SocketOwnerMap | undefined): void {
-    if (!map) {
+  /**
+   * Sockets written next get their owner from `sockets`, (inode, pid, fd) triples in walk order
+   * (the first triple of an inode wins: the walk goes by ascending pid), with the command of each
+   * pid from `commands`. Without `sockets`, they get none (`"pid":null`).
+   */
+  owners(sockets?: Float64Array, commands?: ReadonlyMap<number, string | undefined>): void {
+    if (!sockets) {
       this.#x.clearOwners();
       return;
     }
     let texts = "";
     const procs: number[] = [];
-    for (const p of map.processes.values()) {
-      if (p.sockets === 0) continue;
-      const text = `,"command":${asciiJson(p.command ?? "")}}`;
-      procs.push(p.pid, texts.length, text.length);
+    for (const [pid, command] of commands ?? []) {
+      const text = `,"command":${asciiJson(command ?? "")}}`;
+      procs.push(pid, texts.length, text.length);
       texts += text;
     }
-    const sockets = map.owners.size;
+    const count = Math.floor(sockets.length / 3);
     const processes = procs.length / 3;
-    const input = this.#x.reserveOwners(sockets, processes, texts.length);
+    const input = this.#x.reserveOwners(count, processes, texts.length);
     this.#views(); // reserveOwners may grow the memory
-    const u32 = new Uint32Array(this.#memory.buffer, input, (sockets + processes) * 3);
-    let i = 0;
-    for (const [inode, o] of map.owners) {
-      u32[i++] = inode;
-      u32[i++] = o.pid;
-      u32[i++] = o.fd;
-    }
-    u32.set(procs, i);
+    const u32 = new Uint32Array(this.#memory.buffer, input, (count + processes) * 3);
+    u32.set(sockets.subarray(0, count * 3));
+    u32.set(procs, count * 3);
     this.#memory.write(texts, input + u32.byteLength, "latin1");
-    this.#x.indexOwners(sockets, processes);
+    this.#x.indexOwners(count, processes);
   }
 
   /**
