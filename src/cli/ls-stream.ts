@@ -1,6 +1,6 @@
 // The fast path of `idlereap ls --json` (no sort, no limit, no owner filter): each namespace's owner
 // walk first, then its dump, with the JSON written from the kernel's replies by SocketJsonWriter
-// as they arrive. Only the owner map grows with the table.
+// as they arrive. Only the owners' (inode, pid, fd) array grows with the table.
 
 import type { NetnsRef } from "../kernel/netns.js";
 import type { SocketFilter } from "../policy/socket-filter.js";

@@ -116,7 +116,6 @@ export function close(fd: number): void {
   check("close", c.close(fd));
 }
 
-/** Moves the calling thread into the namespace `fd` refers to. */
 const O_DIRECTORY = 0o200000;
 const O_CLOEXEC = 0o2000000;
 
@@ -135,6 +134,7 @@ export function readlinkAt(dirfd: number, name: Uint8Array, out: Uint8Array): nu
   return Number(c.readlinkat(dirfd, name, out, out.byteLength));
 }
 
+/** Moves the calling thread into the namespace `fd` refers to. */
 export function setns(fd: number, nstype: number): void {
   check("setns", c.setns(fd, nstype));
 }

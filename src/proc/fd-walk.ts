@@ -82,7 +82,7 @@ function walkProcess(ctx: Ctx, pid: number): void {
   const dir = `${ctx.dirPrefix}${pid}/fd/`;
   const count = fdDirSize(dir, ctx.procfs);
   const dirfd = count === undefined ? -1 : openDirectory(dir);
-  if (dirfd < 0) {
+  if (count === undefined || dirfd < 0) {
     ctx.stats.unreadable++;
     return;
   }
@@ -92,9 +92,9 @@ function walkProcess(ctx: Ctx, pid: number): void {
     // Descriptors are allocated lowest-free-first, so tables are dense: probing 0, 1, 2, ... until
     // `count` links are read skips the getdents pass (a third of the kernel's time). A sparse table,
     // or a count the kernel does not report (before 6.2, or not procfs), falls back to the listing.
-    if ((count as number) > 0) {
-      ctx.sink.onProcess(pid, count as number);
-      const resume = probeDense(ctx, pid, count as number);
+    if (count > 0) {
+      ctx.sink.onProcess(pid, count);
+      const resume = probeDense(ctx, pid, count);
       if (resume >= 0) walkListed(ctx, pid, listFds(dir), resume);
       return;
     }

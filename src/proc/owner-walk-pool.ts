@@ -1,8 +1,8 @@
-// The owner walk spread over worker threads. The walk is one readlink per descriptor, mostly kernel
-// time, so threads walking different processes cut the wall time when cores are free (1.6x measured on
-// 2 cores), and a walk on a thread runs while the caller dumps sockets. Starting a thread costs a new
-// Node environment (~150 ms of CPU here), so a walk of few descriptors stays on the calling thread. A
-// thread that fails or hangs never fails the scan: the walk is redone on the calling thread.
+// The owner walk on worker threads, so that it runs while the caller dumps sockets (`status`). The
+// walk is one readlinkat per descriptor, mostly kernel time; splitting one walk over two threads no
+// longer pays on 2 cores (bench/owners.ts): replaying the replies costs more. Starting a thread costs
+// a new Node environment (~150 ms of CPU here), so a walk of few descriptors stays on the calling
+// thread. A thread that fails or hangs never fails the scan: the walk is redone on the calling thread.
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../util/worker-boot.js";

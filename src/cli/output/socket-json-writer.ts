@@ -30,6 +30,8 @@ interface Exports {
   readonly stopAt: Global;
   readonly outEnd: Global;
   readonly written: Global;
+  readonly STOPPED: Global;
+  readonly FULL: Global;
   setNetns(len: number): void;
   reserveOwners(sockets: number, processes: number, textBytes: number): number;
   indexOwners(sockets: number, processes: number): void;
@@ -38,9 +40,6 @@ interface Exports {
   writeReply(off: number, len: number, at: number): number;
 }
 
-/** writeReplies / writeReply status. */
-const STOPPED = 1;
-const FULL = 2;
 const FLUSH_AT = 1 << 20;
 
 let compiled: object | undefined;
@@ -125,7 +124,7 @@ export class SocketJsonWriter {
       const status = this.#x.writeReplies(from, n, seq, this.#at);
       this.#at = this.#x.outEnd.value;
       from = this.#x.stopAt.value;
-      if (status !== FULL) break;
+      if (status !== this.#x.FULL.value) break;
       this.#flushFull();
     }
     if (this.#at - this.#out >= FLUSH_AT) this.#flush();
@@ -138,11 +137,11 @@ export class SocketJsonWriter {
       throw new Error("SocketJsonWriter: the reply is not in the writer's buffer");
     const off = view.base - 16;
     let status = this.#x.writeReply(off, view.length, this.#at);
-    if (status === FULL) {
+    if (status === this.#x.FULL.value) {
       this.#flushFull();
       status = this.#x.writeReply(off, view.length, this.#at);
     }
-    if (status === STOPPED) {
+    if (status === this.#x.STOPPED.value) {
       throw new NetlinkError(
         "IDLEREAP_ERR_NETLINK_MALFORMED",
         "inet_diag: a reply the JSON writer cannot decode",
