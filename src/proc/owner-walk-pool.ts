@@ -1,8 +1,10 @@
 // The owner walk on worker threads, so that it runs while the caller dumps sockets (`status`). The
-// walk is one readlinkat per descriptor, mostly kernel time; splitting one walk over two threads no
-// longer pays on 2 cores (bench/owners.ts): replaying the replies costs more. Starting a thread costs
-// a new Node environment (~150 ms of CPU here), so a walk of few descriptors stays on the calling
-// thread. A thread that fails or hangs never fails the scan: the walk is redone on the calling thread.
+// walk is one readlinkat per descriptor, mostly kernel time; whether splitting one walk over two
+// threads pays depends on the machine (bench/owners.ts, 2 cores: 0.60x the one-thread time on one,
+// 1.77x on a slower one, where replaying the replies cost more). Starting a thread costs a new Node
+// environment (~150 ms of CPU on the slower machine), so a walk of few descriptors stays on the
+// calling thread. A thread that fails or hangs never fails the scan: the walk is redone on the
+// calling thread.
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../util/worker-boot.js";
