@@ -1,7 +1,12 @@
 // The namespace a tune or firewall command targets: src/kernel/netns.ts resolves it and runs code
 // inside it; this adds whether it is the host's (global keys written from elsewhere change the host)
 // and the nsenter prefix that runs a tool there.
-import { inNetns as inKernelNetns, resolveNetns as resolveKernelNetns } from "../kernel/netns.js";
+import {
+  CURRENT_NETNS,
+  inNetns as inKernelNetns,
+  isHostNetns,
+  resolveNetns as resolveKernelNetns,
+} from "../kernel/netns.js";
 
 export interface NetnsTarget {
   /** What the user asked for, for messages. */
@@ -12,13 +17,13 @@ export interface NetnsTarget {
   readonly isHost: boolean;
 }
 
-/** Resolves --netns: host (default), a name in /run/netns, or a path like /proc/PID/ns/net. */
+/** Resolves --netns: the current namespace (default), host, a name in /run/netns, or a path. */
 export function resolveNetns(spec: string | undefined): NetnsTarget {
-  const ref = resolveKernelNetns(spec ?? "host");
+  const ref = resolveKernelNetns(spec ?? CURRENT_NETNS);
   return {
     label: ref.name,
     path: ref.path ?? undefined,
-    isHost: ref.inode === resolveKernelNetns("host").inode,
+    isHost: isHostNetns(ref.inode),
   };
 }
 

@@ -108,7 +108,7 @@ test("a real non-host namespace is recognised as such (writes still go to the te
     );
     assert.equal(fake.read("fs.file-max"), "1000000");
   });
-  assert.equal(resolveNetns("host").isHost, true);
+  assert.equal(resolveNetns(undefined).isHost, true, "the namespace the tests run in is the host's");
   assert.throws(
     () => resolveNetns("idlereap-no-such-ns"),
     /network namespace "idlereap-no-such-ns" not found \(looked at \/run\/netns\/idlereap-no-such-ns/,

@@ -15,7 +15,8 @@ import { parseDuration } from "../../util/duration.js";
 import { io } from "../io.js";
 import { strict } from "./tune.js";
 
-const NETNS_HELP = "network namespace: host, a name in /run/netns, or a path like /proc/PID/ns/net";
+const NETNS_HELP =
+  "network namespace: the one the command runs in (default), host (PID 1's), a name in /run/netns, or a path";
 
 function parsePort(value: string, previous: number[] = []): number[] {
   const ports = value.split(",").map((v) => v.trim());

@@ -36,7 +36,8 @@ export function strict(cmd: Command): Command {
   return cmd;
 }
 
-const NETNS_HELP = "network namespace: host, a name in /run/netns, or a path like /proc/PID/ns/net";
+const NETNS_HELP =
+  "network namespace: the one the command runs in (default), host (PID 1's), a name in /run/netns, or a path";
 
 function auditCommand(): Command {
   return new Command("audit")
