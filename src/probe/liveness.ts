@@ -26,7 +26,7 @@ export interface ProbeOptions {
   readonly probes?: number;
   /** Time between probes, ms, whole seconds (TCP_KEEPINTVL); default 1000. */
   readonly intervalMs?: number;
-  /** How long a probe may take to be answered beyond the round trip, ms; default 250. */
+  /** How long a probe may take to be answered beyond twice the round trip, ms; default 100. */
   readonly answerWaitMs?: number;
   /** How often sock_diag is read while probes are out, ms; default 100. */
   readonly pollMs?: number;
@@ -56,9 +56,11 @@ interface Live {
   readonly before: KeepaliveOptions;
   readonly startedAt: number;
   result?: ProbeResult;
+  /** Options put back already (a socket is restored as soon as it is classified). */
+  settled?: boolean;
 }
 
-export const PROBE_DEFAULTS = Object.freeze({ probes: 3, intervalMs: 1000, answerWaitMs: 250, pollMs: 100 });
+export const PROBE_DEFAULTS = Object.freeze({ probes: 3, intervalMs: 1000, answerWaitMs: 100, pollMs: 100 });
 
 /** Probes every established socket of `sockets` that has an owner; the rest come back unknown. */
 export async function probeLiveness(
@@ -115,7 +117,11 @@ export async function probeLiveness(
         close(r.fd);
       }
     }
-    await watch(live, namespaces, {
+    const settle = (l: Live) => {
+      results.set(l.socket, restore(closer, l));
+      l.settled = true;
+    };
+    await watch(live, namespaces, settle, {
       probes,
       deadAfterMs: (probes - 1) * intervalS * 1000,
       answerWaitMs: options.answerWaitMs ?? PROBE_DEFAULTS.answerWaitMs,
@@ -123,7 +129,7 @@ export async function probeLiveness(
       signal: options.signal,
     });
   } finally {
-    for (const l of live) results.set(l.socket, restore(closer, l));
+    for (const l of live) if (!l.settled) results.set(l.socket, restore(closer, l));
     if (live.length > 0 || options.journal) options.journal?.clear();
     closer.release();
   }
@@ -148,9 +154,11 @@ interface WatchPlan {
   pollMs: number;
 }
 
+/** Polls sock_diag until every socket is classified; each is handed to `settle` once it is. */
 async function watch(
   live: Live[],
   namespaces: ReadonlyMap<string, NetnsRef>,
+  settle: (l: Live) => void,
   plan: WatchPlan,
 ): Promise<void> {
   const byNetns = new Map<string, Map<string, Live>>();
@@ -204,7 +212,11 @@ async function watch(
           }
         }
       }
-      pending = live.filter((l) => !l.result).length;
+      pending = 0;
+      for (const l of live) {
+        if (!l.result) pending++;
+        else if (!l.settled) settle(l);
+      }
     }
   } finally {
     for (const d of diags.values()) d.close();

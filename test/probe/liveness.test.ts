@@ -170,7 +170,7 @@ test("probe: SIGTERM ends the probe early and puts every option back before exit
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(keepaliveTimers(near, server.ready.port), 3, "the probe is out");
     child.kill("SIGTERM");
-    const [code] = (await new Promise((r) => child.once("exit", (...a) => r(a)))) as [number | null];
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
     assert.equal(code, 130);
     assert.equal(keepaliveTimers(near, server.ready.port), 0);
     assert.deepEqual(readdirSync(journalDir), []);
