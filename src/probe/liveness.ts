@@ -164,7 +164,10 @@ async function watch(
   const byNetns = new Map<string, Map<string, Live>>();
   for (const l of live) {
     let m = byNetns.get(l.socket.netns);
-    if (!m) byNetns.set(l.socket.netns, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      byNetns.set(l.socket.netns, m);
+    }
     m.set(l.socket.cookie, l);
   }
   const diags = new Map<string, DiagSocket>();
