@@ -28,6 +28,10 @@ const M_WQUEUE: usize = 60;
 const M_UID: usize = 64;
 const M_INODE: usize = 68;
 const AF_INET: u8 = 2;
+const AF_INET6: u8 = 10;
+const STATE_MIN: u8 = 1;
+const STATE_MAX: u8 = 11;
+const TIMER_MAX: u8 = 4;
 const TCP_LISTEN: u8 = 10;
 const TIMER_KEEPALIVE: u8 = 2;
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
@@ -422,8 +426,15 @@ function infoU32(at: usize, info: usize, len: i32, field: i32): usize {
   return field + 4 <= len ? decimal(at, load<u32>(info + field)) : put(at, K_NULL);
 }
 
+/** Writes `String(lo + hi * 2 ** 32)` at `at` and returns its length: what JavaScript prints for a u64 past 2^53. */
+declare function numberText(lo: u32, hi: u32, at: usize): i32;
+
 function infoU64(at: usize, info: usize, len: i32, field: i32): usize {
-  return field + 8 <= len ? decimal(at, load<u64>(info + field)) : put(at, K_NULL);
+  if (field + 8 > len) return put(at, K_NULL);
+  const n = load<u64>(info + field);
+  // The decoder reads a u64 into a double: past 2^53 it prints the double's digits, not the integer's.
+  if (n < 0x20000000000000) return decimal(at, n);
+  return at + <usize>numberText(<u32>n, <u32>(n >> 32), at);
 }
 
 /** What socket() returns instead of an end. */
@@ -437,11 +448,18 @@ const NO_ROOM: usize = 1;
 function socket(m: usize, len: i32, at: usize): usize {
   if (len < NLMSG_HDRLEN + DIAG_MSG_SIZE) return MALFORMED;
   const msg = m + NLMSG_HDRLEN;
+  // What DiagMessageView refuses (checkHead in src/kernel/inet-diag-codec.ts), refused here too.
+  const family = load<u8>(msg + M_FAMILY);
+  const state = load<u8>(msg + M_STATE);
+  if ((family !== AF_INET && family !== AF_INET6) || state < STATE_MIN || state > STATE_MAX) return MALFORMED;
+  if (load<u8>(msg + M_TIMER) > TIMER_MAX) return MALFORMED;
   const end = m + <usize>len;
   let info: usize = 0;
   let infoLen: i32 = 0;
   let cgroup: usize = 0;
-  for (let a = msg + DIAG_MSG_SIZE; end - a >= 4; ) {
+  // `a + 4 <= end`, not `end - a >= 4`: after an attribute whose padding passes an unaligned end,
+  // the unsigned difference would wrap and the walk read past the reply.
+  for (let a = msg + DIAG_MSG_SIZE; a + 4 <= end; ) {
     const alen = <usize>load<u16>(a);
     if (alen < 4 || alen > end - a) return MALFORMED;
     const type = load<u16>(a + 2) & 0x3fff;
@@ -458,10 +476,8 @@ function socket(m: usize, len: i32, at: usize): usize {
   at = put(at, written === 0 ? K_FIRST : K_NEXT);
   memory.copy(at, NETNS, netnsLen);
   at += netnsLen;
-  const state = load<u8>(msg + M_STATE);
-  const v4 = load<u8>(msg + M_FAMILY) === AF_INET;
-  const known = state < <u8>STATES.length ? state : 0;
-  at = put(at, v4 ? STATE4[known] : STATE6[known]);
+  const v4 = family === AF_INET;
+  at = put(at, v4 ? STATE4[state] : STATE6[state]);
   at = v4 ? ipv4(at, msg + M_SRC) : ipv6(at, msg + M_SRC);
   at = decimal(put(at, K_LOCAL_PORT), bswap<u16>(load<u16>(msg + M_SPORT)));
   at = put(at, K_REMOTE_ADDRESS);
@@ -513,7 +529,7 @@ function socket(m: usize, len: i32, at: usize): usize {
   const expires = load<u32>(msg + M_EXPIRES);
   if ((<u32>timer | expires) === 0) at = put(at, K_NO_TIMER);
   else {
-    at = decimal(put(at, TIMER[timer < <u8>TIMERS.length ? timer : 0]), expires);
+    at = decimal(put(at, TIMER[timer]), expires);
     at = put(at, timer === TIMER_KEEPALIVE ? K_KEEPALIVE_TRUE : K_KEEPALIVE_FALSE);
   }
   const inode = load<u32>(msg + M_INODE);
