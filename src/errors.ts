@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   IDLEREAP_ERR_CONFIG_INVALID:
     "A configuration or policy file is not valid; the message names file, line and key.",
   IDLEREAP_ERR_CONFIG_READ: "A configuration or policy file could not be read.",
+  IDLEREAP_ERR_CONFIG_FILE:
+    "A configuration, policy, profile or sysctl file is not a regular file (a FIFO, device or directory) or is larger than the size cap; it was not read.",
   IDLEREAP_ERR_REAP_UNSUPPORTED: "The kernel cannot destroy sockets (CONFIG_INET_DIAG_DESTROY is off).",
   IDLEREAP_ERR_REAP_PIDFD: "Duplicating another process's descriptor with pidfd_getfd was refused.",
   IDLEREAP_ERR_REAP_IDENTITY: "A socket changed identity between the scan and the action.",
@@ -90,6 +92,13 @@ export class ConfigError extends IdlereapError {
     this.file = where.file;
     this.line = where.line;
     this.key = where.key;
+  }
+}
+
+/** A configuration path is not a regular file, or is too large: refused without reading it. */
+export class ConfigFileError extends InputError {
+  constructor(file: string, message: string) {
+    super("IDLEREAP_ERR_CONFIG_FILE", message, file);
   }
 }
 

@@ -1,9 +1,10 @@
 // `tune lint`: checks sysctl.conf / sysctl.d files the way `sysctl --system` reads them: files in
 // precedence order (by name across directories, the first directory winning a name, /etc/sysctl.conf
 // last), later values overriding earlier ones.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { IdlereapError } from "../errors.js";
+import { readConfigFile } from "../util/config-file.js";
 import { checkValue, folklore, MODULE_PREFIXES, sysctlSpec } from "./sysctl-catalog.js";
 
 export type Severity = "error" | "warning" | "info";
@@ -133,7 +134,7 @@ export function lintFiles(paths: readonly string[], opts: LintOptions = {}): Fin
         message: "sysctl --system reads only *.conf files in this directory",
       });
     }
-    const parsed = parseSysctlConf(readFileSync(file, "utf8"), file);
+    const parsed = parseSysctlConf(readConfigFile(file, "sysctl file"), file);
     findings.push(...parsed.findings);
     for (const e of parsed.entries) {
       findings.push(...checkEntry(file, e, exists));

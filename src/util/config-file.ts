@@ -1,0 +1,136 @@
+// Reads the files users hand idlereap (policies, profiles, sysctl files) as hostile input: regular
+// files only, opened without blocking on a FIFO, bounded in size; and YAML parsed with bounded
+// nesting and alias expansion, every failure a ConfigError that names the file.
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { type Document, LineCounter, parseDocument } from "yaml";
+import { ConfigError, ConfigFileError, IdlereapError } from "../errors.js";
+
+/** The largest configuration file read: 1 MiB, far beyond any real policy or profile. */
+export const MAX_CONFIG_BYTES = 1 << 20;
+/** Deeper YAML than this is refused before it can exhaust the parser's stack. */
+export const MAX_YAML_DEPTH = 64;
+/** Aliases expanded per document (yaml's own default), the guard against "billion laughs". */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * The text of a regular file of at most `maxBytes`. A FIFO, device, socket or directory is refused
+ * without reading from it (O_NONBLOCK keeps opening a FIFO from waiting for a writer).
+ */
+export function readConfigFile(file: string, what: string, maxBytes = MAX_CONFIG_BYTES): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new IdlereapError("IDLEREAP_ERR_CONFIG_READ", `cannot read ${what} ${file}: ${code}`, {
+      cause: err,
+    });
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new ConfigFileError(file, `${what} ${file} is ${kindOf(st)}, not a regular file`);
+    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    let len = 0;
+    // Read to the cap plus one byte: a file that grew since fstat is still bounded.
+    for (;;) {
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+      if (len > maxBytes) break;
+      if (len === buf.length) break;
+    }
+    if (st.size > maxBytes || len > maxBytes) {
+      throw new ConfigFileError(file, `${what} ${file} is larger than ${maxBytes} bytes`);
+    }
+    return buf.subarray(0, len).toString("utf8");
+  } catch (err) {
+    if (err instanceof IdlereapError) throw err;
+    throw new IdlereapError(
+      "IDLEREAP_ERR_CONFIG_READ",
+      `cannot read ${what} ${file}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+export interface ParsedYaml {
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+  /** The document as plain data. */
+  readonly data: unknown;
+}
+
+/**
+ * Parses YAML text. Syntax errors, nesting deeper than MAX_YAML_DEPTH and alias bombs become a
+ * ConfigError naming `file` (and the line when known), with `prefix` before the parser's message.
+ */
+export function parseYaml(text: string, file: string, prefix: string): ParsedYaml {
+  const deep = nestingLine(text);
+  if (deep !== undefined) {
+    throw new ConfigError(`YAML nested more than ${MAX_YAML_DEPTH} levels deep`, { file, line: deep });
+  }
+  const lines = new LineCounter();
+  // prettyErrors off: yaml's excerpt of a huge line is itself costly to build.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const line = lines.linePos(first.pos[0]).line;
+    throw new ConfigError(`${prefix}${first.message.split("\n")[0]}`, { file, line });
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    const why = /alias count/i.test((err as Error).message)
+      ? `aliases expand past ${MAX_YAML_ALIASES} copies (a YAML alias bomb?)`
+      : (err as Error).message;
+    throw new ConfigError(`${prefix}${why}`, { file });
+  }
+  return { doc, lines, data };
+}
+
+/**
+ * The line where flow brackets ([ {) or block indentation first pass MAX_YAML_DEPTH, or undefined.
+ * A cheap over-estimate (brackets inside quoted text count too): real files stay far below it.
+ */
+function nestingLine(text: string): number | undefined {
+  let depth = 0;
+  let line = 1;
+  let atLineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      atLineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (atLineStart) {
+      // Two columns per block level, counting "- " entries of nested sequences as levels too.
+      if (c === 32 || c === 45) {
+        indent++;
+        if (indent > MAX_YAML_DEPTH * 4) return line;
+        continue;
+      }
+      atLineStart = false;
+    }
+    if (c === 91 || c === 123) {
+      if (++depth > MAX_YAML_DEPTH) return line;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return undefined;
+}
