@@ -29,7 +29,8 @@ export function backupDir(stateDir: string): string {
 export function saveBackup(stateDir: string, backup: Backup): string {
   const stamp = backup.created.replace(/[:.]/g, "-");
   const file = join(backupDir(stateDir), `tune-${stamp}-${process.pid}.json`);
-  writeFileAtomic(file, `${JSON.stringify(backup, null, 2)}\n`, 0o600);
+  // Backups hold what a root command wrote: private to root, whatever the umask.
+  writeFileAtomic(file, `${JSON.stringify(backup, null, 2)}\n`, 0o600, 0o700);
   return file;
 }
 
