@@ -27,7 +27,8 @@ export const ERROR_CODES = {
   IDLEREAP_ERR_TUNE_WRITE: "Writing a sysctl failed; what was written before it has been restored.",
   IDLEREAP_ERR_TUNE_GLOBAL_KEY: "A global key would change the whole host from inside a non-host namespace.",
   IDLEREAP_ERR_TUNE_PROFILE: "A tuning profile is not valid or not found.",
-  IDLEREAP_ERR_TUNE_BACKUP: "A tuning backup is missing or not valid.",
+  IDLEREAP_ERR_TUNE_BACKUP:
+    "A tuning backup is missing, not valid (keys, values and paths are checked like any input), or not for the target namespace.",
   IDLEREAP_ERR_FIREWALL_TOOL_MISSING: "The nft or conntrack tool is not installed.",
   IDLEREAP_ERR_FIREWALL_APPLY: "nft refused the ruleset idlereap generated.",
   IDLEREAP_ERR_GUARD_OPTION: "An option passed to guard() is not valid; the message names it.",
@@ -99,6 +100,13 @@ export class ConfigError extends IdlereapError {
 export class ConfigFileError extends InputError {
   constructor(file: string, message: string) {
     super("IDLEREAP_ERR_CONFIG_FILE", message, file);
+  }
+}
+
+/** A tuning backup is missing, not valid, or not for the namespace asked for. */
+export class TuneBackupError extends InputError {
+  constructor(message: string) {
+    super("IDLEREAP_ERR_TUNE_BACKUP", message);
   }
 }
 

@@ -10,7 +10,7 @@ import {
   removeFirewall,
 } from "../../firewall/firewall.js";
 import type { PortTimeout } from "../../firewall/ruleset.js";
-import { resolveNetns } from "../../tune/netns.js";
+import { resolveNetns } from "../../kernel/netns.js";
 import { parseDuration } from "../../util/duration.js";
 import { io } from "../io.js";
 import { strict } from "./tune.js";
@@ -49,7 +49,7 @@ function seconds(flag: string, value: string): number {
 }
 
 function netnsPath(spec: string | undefined): string | undefined {
-  return resolveNetns(spec).path;
+  return resolveNetns(spec ?? "host").path ?? undefined;
 }
 
 function print(text: string): void {
