@@ -31,6 +31,7 @@ export const ERROR_CODES = {
     "A tuning backup is missing, not valid (keys, values and paths are checked like any input), or not for the target namespace.",
   IDLEREAP_ERR_FIREWALL_TOOL_MISSING: "The nft or conntrack tool is not installed.",
   IDLEREAP_ERR_FIREWALL_APPLY: "nft refused the ruleset idlereap generated.",
+  IDLEREAP_ERR_FIREWALL_READ: "Reading idlereap's nftables table or the conntrack flows failed.",
   IDLEREAP_ERR_GUARD_OPTION: "An option passed to guard() is not valid; the message names it.",
   IDLEREAP_ERR_GUARD_SERVER: "guard() was given something that is not a supported server.",
   IDLEREAP_ERR_METRICS_LISTEN: "The metrics endpoint could not listen on the address asked for.",
