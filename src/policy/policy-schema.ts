@@ -72,10 +72,14 @@ export const matchSchema = z
   })
   .meta({ description: "Conditions a socket must all meet; an empty match selects every connected socket" });
 
+// TCP_KEEPIDLE and TCP_KEEPINTVL take seconds, at most 32767 (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL).
+const keepaliveSeconds = (ms: number) => ms <= 32_767_000;
+const KEEPALIVE_SECONDS = "must be at most 32767s (the kernel's limit for keepalive times)";
+
 const keepaliveSchema = z
   .strictObject({
-    idle: duration("keepalive.idle").prefault("60s"),
-    interval: duration("keepalive.interval").prefault("10s"),
+    idle: duration("keepalive.idle").prefault("60s").refine(keepaliveSeconds, KEEPALIVE_SECONDS),
+    interval: duration("keepalive.interval").prefault("10s").refine(keepaliveSeconds, KEEPALIVE_SECONDS),
     count: z.number().int().min(1).max(127).default(3),
     userTimeout: duration("keepalive.userTimeout", TIMER)
       .prefault("90s")

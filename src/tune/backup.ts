@@ -49,8 +49,18 @@ export function backupDir(stateDir: string): string {
 export function saveBackup(stateDir: string, backup: Backup): string {
   const stamp = backup.created.replace(/[:.]/g, "-");
   const file = join(backupDir(stateDir), `tune-${stamp}-${process.pid}.json`);
-  // Backups hold what a root command wrote: private to root, whatever the umask.
-  writeFileAtomic(file, `${JSON.stringify(backup, null, 2)}\n`, 0o600, 0o700);
+  try {
+    // Backups hold what a root command wrote: private to root, whatever the umask.
+    writeFileAtomic(file, `${JSON.stringify(backup, null, 2)}\n`, 0o600, 0o700);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const denied = code === "EACCES" || code === "EPERM";
+    throw new IdlereapError(
+      denied ? "IDLEREAP_ERR_PERMISSION" : "IDLEREAP_ERR_TUNE_WRITE",
+      `cannot save the backup in ${backupDir(stateDir)}: ${code}${denied ? " (run as root)" : ""}; nothing was changed`,
+      { cause: err },
+    );
+  }
   return file;
 }
 

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { IdlereapError } from "../errors.js";
+import { PROC_SYS } from "../proc/sysctl.js";
 import { readConfigFile } from "../util/config-file.js";
 import { checkValue, folklore, MODULE_PREFIXES, sysctlSpec } from "./sysctl-catalog.js";
 
@@ -113,13 +114,13 @@ export function precedenceOrder(paths: readonly string[]): { files: string[]; sh
 }
 
 export interface LintOptions {
-  /** Where to check that keys exist (default /proc/sys). */
-  readonly procRoot?: string;
+  /** The /proc/sys root where keys are checked to exist (default /proc/sys). */
+  readonly sysRoot?: string;
   readonly exists?: (key: string) => boolean;
 }
 
 export function lintFiles(paths: readonly string[], opts: LintOptions = {}): Finding[] {
-  const root = opts.procRoot ?? "/proc/sys";
+  const root = opts.sysRoot ?? PROC_SYS;
   const exists = opts.exists ?? ((key: string) => pathExists(join(root, ...key.split("."))));
   const { files, shadowed } = precedenceOrder(paths);
   const findings: Finding[] = [...shadowed];

@@ -15,8 +15,8 @@ export interface RollbackOptions {
   readonly netns: NetnsRef;
   /** A backup file; default: the newest for `netns` not yet rolled back. */
   readonly backup?: string;
-  /** The /proc/sys root to write under (the backup's own record is not trusted). */
-  readonly procRoot: string;
+  /** The /proc/sys root to write under (the backup's own record of it is not trusted). */
+  readonly sysRoot: string;
   /** The sysctl.d directory: the only place a backup's persisted file may be restored. */
   readonly sysctlDir: string;
   /** Restore global keys (they change the whole host). */
@@ -58,7 +58,7 @@ export function rollbackTune(opts: RollbackOptions): RollbackResult {
     );
   }
   const persistFile = b.persist ? checkPersistPath(file, b.persist.file, opts.sysctlDir) : undefined;
-  const procSys = new ProcSys(opts.procRoot, opts.netns, opts.isHost);
+  const procSys = new ProcSys(opts.sysRoot, opts.netns, opts.isHost);
   const current = procSys.readMany(b.values.map((v) => v.key));
   const entries = b.values.map((v) => ({ ...v, current: current.get(v.key), global: isGlobal(v.key) }));
   const changedSince = entries
@@ -106,8 +106,17 @@ function restoreValues(procSys: ProcSys, b: Backup, file: string): { key: string
 }
 
 function restorePersisted(file: string, previous: string | null): void {
-  if (previous === null) rmSync(file, { force: true });
-  else if (!existsSync(file) || readFileSync(file, "utf8") !== previous) writeFileAtomic(file, previous);
+  try {
+    if (previous === null) rmSync(file, { force: true });
+    else if (!existsSync(file) || readFileSync(file, "utf8") !== previous) writeFileAtomic(file, previous);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new IdlereapError(
+      "IDLEREAP_ERR_TUNE_WRITE",
+      `the values were restored, but restoring ${file} failed: ${code}; the backup is kept`,
+      { cause: err },
+    );
+  }
 }
 
 /** A persisted file is restored only as a *.conf file directly in the sysctl.d directory. */

@@ -62,7 +62,7 @@ test("apply fast-release in a namespace, persist to a file, roll both back; the 
     const back = {
       stateDir: dir,
       netns: procSys.netns,
-      procRoot: "/proc/sys",
+      sysRoot: "/proc/sys",
       sysctlDir: join(dir, "sysctl.d"),
       yes: true,
     };
@@ -85,7 +85,7 @@ test("rollback restores the persisted file that was there before", async (t) => 
     applyTune({ procSys, profile: loadProfile("cloud-lb"), stateDir: dir, persistFile });
     assert.equal(ns.exec("sysctl", ["-n", "net.ipv4.tcp_keepalive_time"]).trim(), "180");
     assert.match(readFileSync(persistFile, "utf8"), /tcp_keepalive_time = 180/);
-    rollbackTune({ stateDir: dir, netns: procSys.netns, procRoot: "/proc/sys", sysctlDir: dir, yes: true });
+    rollbackTune({ stateDir: dir, netns: procSys.netns, sysRoot: "/proc/sys", sysctlDir: dir, yes: true });
     assert.equal(readFileSync(persistFile, "utf8"), "# an older file\nnet.ipv4.tcp_keepalive_time = 600\n");
     assert.equal(ns.exec("sysctl", ["-n", "net.ipv4.tcp_keepalive_time"]).trim(), "7200");
   });

@@ -73,7 +73,7 @@ test("global keys from inside a namespace are refused unless allowed; nothing ch
   rollbackTune({
     stateDir: fake.state,
     netns: INSIDE,
-    procRoot: fake.root,
+    sysRoot: fake.root,
     sysctlDir: fake.state,
     allowGlobal: true,
     yes: true,

@@ -33,6 +33,10 @@ test("policy timer fields past 2^31-1 ms are refused with file, line and key", (
     policyError("rules:\n  - name: r\n    match: {idle: 99999999999999999999d}\n").message,
     /rules\[0\]\.match\.idle: .*too long/,
   );
+  assert.match(
+    policyError("rules:\n  - name: r\n    keepalive: {idle: 30d}\n").message,
+    /rules\[0\]\.keepalive\.idle: must be at most 32767s/,
+  );
   // A threshold is compared, not waited for: a month of idleness is a fine condition.
   assert.equal(
     parsePolicy("rules:\n  - name: r\n    match: {idle: 30d}\n").rules[0]?.match.idle,

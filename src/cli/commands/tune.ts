@@ -174,7 +174,7 @@ function rollbackCommand(): Command {
       const res = rollbackTune({
         stateDir: r.stateDir,
         netns: target(o.netns),
-        procRoot: r.procSys,
+        sysRoot: r.procSys,
         sysctlDir: r.sysctlDir,
         allowGlobal: o.allowGlobal === true,
         yes: o.yes === true,
@@ -216,7 +216,7 @@ function lintCommand(): Command {
     .argument("<files...>", "files or sysctl.d directories")
     .option("--json", "print JSON")
     .action((files: string[], o: { json?: boolean }) => {
-      const findings = lintFiles(files, { procRoot: roots().procSys });
+      const findings = lintFiles(files, { sysRoot: roots().procSys });
       out(o.json ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
       const errors = findings.filter((f) => f.severity === "error").length;
       if (!o.json) out(`${errors} error(s), ${findings.length - errors} other finding(s)\n`);
