@@ -29,20 +29,20 @@ export function readConfigFile(file: string, what: string, maxBytes = MAX_CONFIG
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new ConfigFileError(file, `${what} ${file} is ${kindOf(st)}, not a regular file`);
-    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    if (st.size > maxBytes) throw tooLarge(file, what, maxBytes);
+    // Read to EOF but never past the cap: a file that grows, or reports size 0 as /proc files do,
+    // is still bounded.
+    const chunks: Buffer[] = [];
     let len = 0;
-    // Read to the cap plus one byte: a file that grew since fstat is still bounded.
     for (;;) {
-      const n = readSync(fd, buf, len, buf.length - len, null);
+      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - len));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
       len += n;
-      if (len > maxBytes) break;
-      if (len === buf.length) break;
+      if (len > maxBytes) throw tooLarge(file, what, maxBytes);
     }
-    if (st.size > maxBytes || len > maxBytes) {
-      throw new ConfigFileError(file, `${what} ${file} is larger than ${maxBytes} bytes`);
-    }
-    return buf.subarray(0, len).toString("utf8");
+    return Buffer.concat(chunks, len).toString("utf8");
   } catch (err) {
     if (err instanceof IdlereapError) throw err;
     throw new IdlereapError(
@@ -55,6 +55,10 @@ export function readConfigFile(file: string, what: string, maxBytes = MAX_CONFIG
   } finally {
     closeSync(fd);
   }
+}
+
+function tooLarge(file: string, what: string, maxBytes: number): ConfigFileError {
+  return new ConfigFileError(file, `${what} ${file} is larger than ${maxBytes} bytes`);
 }
 
 function kindOf(st: Stats): string {

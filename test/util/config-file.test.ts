@@ -132,3 +132,10 @@ test("the CLI turns an alias bomb into exit 2, with no stack trace", async (t) =
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
+
+test("a file is read whole up to the cap, even one that reports size 0", () => {
+  const status = readConfigFile("/proc/self/status", "policy");
+  assert.match(status, /^Name:/);
+  assert.match(status, /\nPid:\s+\d+\n/, "read to the end, not to the reported size 0");
+  assert.throws(() => readConfigFile("/proc/self/status", "policy", 16), /is larger than 16 bytes/);
+});
