@@ -7,8 +7,10 @@ import { ConfigError, ConfigFileError, IdlereapError } from "../errors.js";
 
 /** The largest configuration file read: 1 MiB, far beyond any real policy or profile. */
 export const MAX_CONFIG_BYTES = 1 << 20;
-/** Deeper YAML than this is refused before it can exhaust the parser's stack. */
+/** Deeper YAML than this is refused before it can exhaust the parser's stack (~1000 levels). */
 export const MAX_YAML_DEPTH = 64;
+/** Block nesting is bounded by indentation: columns of leading spaces and "- " before content. */
+export const MAX_YAML_INDENT = 256;
 /** Aliases expanded per document (yaml's own default), the guard against "billion laughs". */
 export const MAX_YAML_ALIASES = 100;
 
@@ -84,7 +86,10 @@ export interface ParsedYaml {
 export function parseYaml(text: string, file: string, prefix: string): ParsedYaml {
   const deep = nestingLine(text);
   if (deep !== undefined) {
-    throw new ConfigError(`YAML nested more than ${MAX_YAML_DEPTH} levels deep`, { file, line: deep });
+    throw new ConfigError(
+      `YAML nested too deeply (more than ${MAX_YAML_DEPTH} levels of [ or {, or ${MAX_YAML_INDENT} columns of indentation)`,
+      { file, line: deep },
+    );
   }
   const lines = new LineCounter();
   // prettyErrors off: yaml's excerpt of a huge line is itself costly to build.
@@ -124,10 +129,10 @@ function nestingLine(text: string): number | undefined {
       continue;
     }
     if (atLineStart) {
-      // Two columns per block level, counting "- " entries of nested sequences as levels too.
+      // Leading spaces and "- " of nested sequences both push content right.
       if (c === 32 || c === 45) {
         indent++;
-        if (indent > MAX_YAML_DEPTH * 4) return line;
+        if (indent > MAX_YAML_INDENT) return line;
         continue;
       }
       atLineStart = false;
