@@ -44,6 +44,11 @@ export function resolveNetns(spec: string): NetnsRef {
   return { name: spec, path: path2, inode };
 }
 
+/** True when `ref` is the host's namespace (that of PID 1, or this one when PID 1's is unreadable). */
+export function isHostNetns(ref: NetnsRef): boolean {
+  return ref.inode === resolveNetns("host").inode;
+}
+
 /** Runs `fn` with the calling thread inside `ns`, then switches back, even when `fn` throws. */
 export function inNetns<T>(ns: NetnsRef, fn: () => T): T {
   if (ns.path === null) return fn();
