@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   IDLEREAP_ERR_CONFIG_INVALID:
     "A configuration or policy file is not valid; the message names file, line and key.",
   IDLEREAP_ERR_CONFIG_READ: "A configuration or policy file could not be read.",
+  IDLEREAP_ERR_CONFIG_FILE:
+    "A configuration, policy, profile or sysctl file is not a regular file (a FIFO, device or directory) or is larger than the size cap; it was not read.",
   IDLEREAP_ERR_REAP_UNSUPPORTED: "The kernel cannot destroy sockets (CONFIG_INET_DIAG_DESTROY is off).",
   IDLEREAP_ERR_REAP_PIDFD: "Duplicating another process's descriptor with pidfd_getfd was refused.",
   IDLEREAP_ERR_REAP_IDENTITY: "A socket changed identity between the scan and the action.",
@@ -25,9 +27,11 @@ export const ERROR_CODES = {
   IDLEREAP_ERR_TUNE_WRITE: "Writing a sysctl failed; what was written before it has been restored.",
   IDLEREAP_ERR_TUNE_GLOBAL_KEY: "A global key would change the whole host from inside a non-host namespace.",
   IDLEREAP_ERR_TUNE_PROFILE: "A tuning profile is not valid or not found.",
-  IDLEREAP_ERR_TUNE_BACKUP: "A tuning backup is missing or not valid.",
+  IDLEREAP_ERR_TUNE_BACKUP:
+    "A tuning backup is missing, not valid (keys, values and paths are checked like any input), or not for the target namespace.",
   IDLEREAP_ERR_FIREWALL_TOOL_MISSING: "The nft or conntrack tool is not installed.",
   IDLEREAP_ERR_FIREWALL_APPLY: "nft refused the ruleset idlereap generated.",
+  IDLEREAP_ERR_FIREWALL_READ: "Reading idlereap's nftables table or the conntrack flows failed.",
   IDLEREAP_ERR_GUARD_OPTION: "An option passed to guard() is not valid; the message names it.",
   IDLEREAP_ERR_GUARD_SERVER: "guard() was given something that is not a supported server.",
   IDLEREAP_ERR_METRICS_LISTEN: "The metrics endpoint could not listen on the address asked for.",
@@ -90,6 +94,20 @@ export class ConfigError extends IdlereapError {
     this.file = where.file;
     this.line = where.line;
     this.key = where.key;
+  }
+}
+
+/** A configuration path is not a regular file, or is too large: refused without reading it. */
+export class ConfigFileError extends InputError {
+  constructor(file: string, message: string) {
+    super("IDLEREAP_ERR_CONFIG_FILE", message, file);
+  }
+}
+
+/** A tuning backup is missing, not valid, or not for the namespace asked for. */
+export class TuneBackupError extends InputError {
+  constructor(message: string) {
+    super("IDLEREAP_ERR_TUNE_BACKUP", message);
   }
 }
 

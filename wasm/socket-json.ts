@@ -10,43 +10,34 @@
 // holds the two to that. All memory is reserved at start or by reserveOwners(), so the JavaScript
 // views of it stay valid while a dump runs.
 
-// inet_diag_msg (after the 16-byte netlink header) and its inet_diag_sockid.
-const NLMSG_HDRLEN: i32 = 16;
-const DIAG_MSG_SIZE: i32 = 72;
-const M_FAMILY: usize = 0;
-const M_STATE: usize = 1;
-const M_TIMER: usize = 2;
-const M_SPORT: usize = 4;
-const M_DPORT: usize = 6;
-const M_SRC: usize = 8;
-const M_DST: usize = 24;
-const M_IFACE: usize = 40;
-const M_COOKIE: usize = 44;
-const M_EXPIRES: usize = 52;
-const M_RQUEUE: usize = 56;
-const M_WQUEUE: usize = 60;
-const M_UID: usize = 64;
-const M_INODE: usize = 68;
-const AF_INET: u8 = 2;
-const TCP_LISTEN: u8 = 10;
-const TIMER_KEEPALIVE: u8 = 2;
-const SOCK_DIAG_BY_FAMILY: u16 = 20;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
-const INET_DIAG_INFO: u16 = 2;
-const INET_DIAG_CGROUP_ID: u16 = 21;
+import {
+  AF_INET,
+  AF_INET6,
+  DIAG_MSG,
+  INET_DIAG_CGROUP_ID,
+  INET_DIAG_INFO,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_HDRLEN,
+  SOCK_DIAG_BY_FAMILY,
+  SOCKID,
+  STATE,
+  STATE_MAX,
+  STATE_MIN,
+  TCP_INFO,
+  TCP_STATES,
+  TIMER_MAX,
+  TIMERS,
+} from "./generated/kernel-structs";
 
-// struct tcp_info fields.
-const I_RETRANSMITS: i32 = 2;
-const I_UNACKED: i32 = 24;
-const I_LAST_DATA_SENT: i32 = 44;
-const I_LAST_DATA_RECV: i32 = 52;
-const I_LAST_ACK_RECV: i32 = 56;
-const I_RTT: i32 = 68;
-const I_TOTAL_RETRANS: i32 = 100;
-const I_BYTES_ACKED: i32 = 120;
-const I_BYTES_RECEIVED: i32 = 128;
-const I_NOTSENT_BYTES: i32 = 144;
+// The layouts and names above are src/kernel/structs.ts's, written as AssemblyScript at build time.
+// inet_diag_sockid's fields as offsets in inet_diag_msg (after the netlink header).
+const M_SPORT = DIAG_MSG.id + SOCKID.sport;
+const M_DPORT = DIAG_MSG.id + SOCKID.dport;
+const M_SRC = DIAG_MSG.id + SOCKID.src;
+const M_DST = DIAG_MSG.id + SOCKID.dst;
+const M_IFACE = DIAG_MSG.id + SOCKID.if_;
+const M_COOKIE = DIAG_MSG.id + SOCKID.cookie;
 
 /** Room for one socket's text besides the namespace, cgroup and command texts. */
 const SOCKET_ROOM: usize = 1536;
@@ -79,28 +70,13 @@ function put(at: usize, l: u64): usize {
   return at + len;
 }
 
-const STATES: string[] = [
-  "unknown",
-  "established",
-  "syn-sent",
-  "syn-recv",
-  "fin-wait-1",
-  "fin-wait-2",
-  "time-wait",
-  "close",
-  "close-wait",
-  "last-ack",
-  "listen",
-  "closing",
-  "new-syn-recv",
-];
-const TIMERS: string[] = ["off", "retransmit", "keepalive", "time-wait", "probe"];
-const STATE4 = new StaticArray<u64>(STATES.length);
-const STATE6 = new StaticArray<u64>(STATES.length);
+const TIMER_KEEPALIVE = <u8>TIMERS.indexOf("keepalive");
+const STATE4 = new StaticArray<u64>(TCP_STATES.length);
+const STATE6 = new StaticArray<u64>(TCP_STATES.length);
 const TIMER = new StaticArray<u64>(TIMERS.length);
-for (let i = 0; i < STATES.length; i++) {
-  STATE4[i] = lit(`,"family":4,"state":"${STATES[i]}","localAddress":"`);
-  STATE6[i] = lit(`,"family":6,"state":"${STATES[i]}","localAddress":"`);
+for (let i = 0; i < TCP_STATES.length; i++) {
+  STATE4[i] = lit(`,"family":4,"state":"${TCP_STATES[i]}","localAddress":"`);
+  STATE6[i] = lit(`,"family":6,"state":"${TCP_STATES[i]}","localAddress":"`);
 }
 for (let i = 0; i < TIMERS.length; i++) TIMER[i] = lit(`,"timer":"${TIMERS[i]}","timerExpiresMs":`);
 
@@ -422,8 +398,15 @@ function infoU32(at: usize, info: usize, len: i32, field: i32): usize {
   return field + 4 <= len ? decimal(at, load<u32>(info + field)) : put(at, K_NULL);
 }
 
+/** Writes `String(lo + hi * 2 ** 32)` at `at` and returns its length: what JavaScript prints for a u64 past 2^53. */
+declare function numberText(lo: u32, hi: u32, at: usize): i32;
+
 function infoU64(at: usize, info: usize, len: i32, field: i32): usize {
-  return field + 8 <= len ? decimal(at, load<u64>(info + field)) : put(at, K_NULL);
+  if (field + 8 > len) return put(at, K_NULL);
+  const n = load<u64>(info + field);
+  // The decoder reads a u64 into a double: past 2^53 it prints the double's digits, not the integer's.
+  if (n < 0x20000000000000) return decimal(at, n);
+  return at + <usize>numberText(<u32>n, <u32>(n >> 32), at);
 }
 
 /** What socket() returns instead of an end. */
@@ -435,13 +418,20 @@ const NO_ROOM: usize = 1;
  * `at` and returns the end, or MALFORMED, or NO_ROOM when the window cannot hold it.
  */
 function socket(m: usize, len: i32, at: usize): usize {
-  if (len < NLMSG_HDRLEN + DIAG_MSG_SIZE) return MALFORMED;
+  if (len < NLMSG_HDRLEN + DIAG_MSG.size) return MALFORMED;
   const msg = m + NLMSG_HDRLEN;
+  // What DiagMessageView refuses (checkHead in src/kernel/inet-diag-codec.ts), refused here too.
+  const family = <i32>load<u8>(msg + DIAG_MSG.family);
+  const state = <i32>load<u8>(msg + DIAG_MSG.state);
+  if ((family !== AF_INET && family !== AF_INET6) || state < STATE_MIN || state > STATE_MAX) return MALFORMED;
+  if (<i32>load<u8>(msg + DIAG_MSG.timer) > TIMER_MAX) return MALFORMED;
   const end = m + <usize>len;
   let info: usize = 0;
   let infoLen: i32 = 0;
   let cgroup: usize = 0;
-  for (let a = msg + DIAG_MSG_SIZE; end - a >= 4; ) {
+  // `a + 4 <= end`, not `end - a >= 4`: after an attribute whose padding passes an unaligned end,
+  // the unsigned difference would wrap and the walk read past the reply.
+  for (let a = msg + DIAG_MSG.size; a + 4 <= end; ) {
     const alen = <usize>load<u16>(a);
     if (alen < 4 || alen > end - a) return MALFORMED;
     const type = load<u16>(a + 2) & 0x3fff;
@@ -458,18 +448,16 @@ function socket(m: usize, len: i32, at: usize): usize {
   at = put(at, written === 0 ? K_FIRST : K_NEXT);
   memory.copy(at, NETNS, netnsLen);
   at += netnsLen;
-  const state = load<u8>(msg + M_STATE);
-  const v4 = load<u8>(msg + M_FAMILY) === AF_INET;
-  const known = state < <u8>STATES.length ? state : 0;
-  at = put(at, v4 ? STATE4[known] : STATE6[known]);
+  const v4 = family === AF_INET;
+  at = put(at, v4 ? STATE4[state] : STATE6[state]);
   at = v4 ? ipv4(at, msg + M_SRC) : ipv6(at, msg + M_SRC);
   at = decimal(put(at, K_LOCAL_PORT), bswap<u16>(load<u16>(msg + M_SPORT)));
   at = put(at, K_REMOTE_ADDRESS);
   at = v4 ? ipv4(at, msg + M_DST) : ipv6(at, msg + M_DST);
   at = decimal(put(at, K_REMOTE_PORT), bswap<u16>(load<u16>(msg + M_DPORT)));
   const iface = load<u32>(msg + M_IFACE);
-  const recvQ = load<u32>(msg + M_RQUEUE);
-  const sendQ = load<u32>(msg + M_WQUEUE);
+  const recvQ = load<u32>(msg + DIAG_MSG.rqueue);
+  const sendQ = load<u32>(msg + DIAG_MSG.wqueue);
   // Most sockets are unbound, with empty queues and no timer: those runs are one literal each.
   if ((iface | recvQ | sendQ) === 0) at = put(at, K_ZERO_QUEUES);
   else {
@@ -479,47 +467,47 @@ function socket(m: usize, len: i32, at: usize): usize {
   }
   // Listeners have all-zero timestamps: their idle fields are null, as in socketFromView.
   const ilen = info === 0 ? 0 : infoLen;
-  const tlen = state === TCP_LISTEN ? 0 : ilen;
+  const tlen = state === STATE.LISTEN ? 0 : ilen;
   at = put(at, K_IDLE);
-  if (I_LAST_DATA_RECV + 4 <= tlen) {
-    const sent = load<u32>(info + I_LAST_DATA_SENT);
-    const recv = load<u32>(info + I_LAST_DATA_RECV);
+  if (TCP_INFO.lastDataRecv + 4 <= tlen) {
+    const sent = load<u32>(info + TCP_INFO.lastDataSent);
+    const recv = load<u32>(info + TCP_INFO.lastDataRecv);
     at = decimal(at, sent < recv ? sent : recv);
   } else at = put(at, K_NULL);
-  at = infoU32(put(at, K_LAST_SEND), info, tlen, I_LAST_DATA_SENT);
-  at = infoU32(put(at, K_LAST_RECV), info, tlen, I_LAST_DATA_RECV);
-  at = infoU32(put(at, K_LAST_ACK), info, tlen, I_LAST_ACK_RECV);
+  at = infoU32(put(at, K_LAST_SEND), info, tlen, TCP_INFO.lastDataSent);
+  at = infoU32(put(at, K_LAST_RECV), info, tlen, TCP_INFO.lastDataRecv);
+  at = infoU32(put(at, K_LAST_ACK), info, tlen, TCP_INFO.lastAckRecv);
   at = put(at, K_RTT);
-  at = I_RTT + 4 <= ilen ? millis(at, load<u32>(info + I_RTT)) : put(at, K_NULL);
+  at = TCP_INFO.rtt + 4 <= ilen ? millis(at, load<u32>(info + TCP_INFO.rtt)) : put(at, K_NULL);
   if (
-    I_NOTSENT_BYTES + 4 <= ilen &&
-    (load<u32>(info + I_UNACKED) |
-      load<u8>(info + I_RETRANSMITS) |
-      load<u32>(info + I_TOTAL_RETRANS) |
-      load<u32>(info + I_NOTSENT_BYTES)) ===
+    TCP_INFO.notsentBytes + 4 <= ilen &&
+    (load<u32>(info + TCP_INFO.unacked) |
+      load<u8>(info + TCP_INFO.retransmits) |
+      load<u32>(info + TCP_INFO.totalRetrans) |
+      load<u32>(info + TCP_INFO.notsentBytes)) ===
       0
   ) {
     at = put(at, K_QUIET);
   } else {
-    at = infoU32(put(at, K_UNACKED), info, ilen, I_UNACKED);
+    at = infoU32(put(at, K_UNACKED), info, ilen, TCP_INFO.unacked);
     at = put(at, K_RETRANSMITS);
-    at = I_RETRANSMITS < ilen ? decimal(at, load<u8>(info + I_RETRANSMITS)) : put(at, K_NULL);
-    at = infoU32(put(at, K_TOTAL_RETRANS), info, ilen, I_TOTAL_RETRANS);
-    at = infoU32(put(at, K_NOTSENT), info, ilen, I_NOTSENT_BYTES);
+    at = TCP_INFO.retransmits < ilen ? decimal(at, load<u8>(info + TCP_INFO.retransmits)) : put(at, K_NULL);
+    at = infoU32(put(at, K_TOTAL_RETRANS), info, ilen, TCP_INFO.totalRetrans);
+    at = infoU32(put(at, K_NOTSENT), info, ilen, TCP_INFO.notsentBytes);
   }
-  at = infoU64(put(at, K_BYTES_ACKED), info, ilen, I_BYTES_ACKED);
-  at = infoU64(put(at, K_BYTES_RECEIVED), info, ilen, I_BYTES_RECEIVED);
-  const timer = load<u8>(msg + M_TIMER);
-  const expires = load<u32>(msg + M_EXPIRES);
+  at = infoU64(put(at, K_BYTES_ACKED), info, ilen, TCP_INFO.bytesAcked);
+  at = infoU64(put(at, K_BYTES_RECEIVED), info, ilen, TCP_INFO.bytesReceived);
+  const timer = load<u8>(msg + DIAG_MSG.timer);
+  const expires = load<u32>(msg + DIAG_MSG.expires);
   if ((<u32>timer | expires) === 0) at = put(at, K_NO_TIMER);
   else {
-    at = decimal(put(at, TIMER[timer < <u8>TIMERS.length ? timer : 0]), expires);
+    at = decimal(put(at, TIMER[timer]), expires);
     at = put(at, timer === TIMER_KEEPALIVE ? K_KEEPALIVE_TRUE : K_KEEPALIVE_FALSE);
   }
-  const inode = load<u32>(msg + M_INODE);
+  const inode = load<u32>(msg + DIAG_MSG.inode);
   at = decimal(at, inode);
   at = decimal(put(at, K_COOKIE), load<u64>(msg + M_COOKIE));
-  at = decimal(put(at, K_UID), load<u32>(msg + M_UID));
+  at = decimal(put(at, K_UID), load<u32>(msg + DIAG_MSG.uid));
   at = put(at, cg);
   at = ownerTail(at, inode);
   written++;

@@ -1,9 +1,14 @@
 // The audit trail: one JSON line per action (time, netns, rule, 4-tuple, pid, command, cgroup, idle,
 // action, result), appended to a file (reopened on SIGHUP, for log rotation) or written to stdout.
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { IdlereapError } from "../errors.js";
 import type { Outcome } from "../reap/outcome.js";
+import { makeDir } from "../util/make-dir.js";
+
+/** Mode of the directories idlereap creates for its audit log, whatever the umask. */
+export const AUDIT_DIR_MODE = 0o750;
+const AUDIT_FILE_MODE = 0o640;
 
 export interface AuditRecord {
   time: string;
@@ -76,14 +81,29 @@ export class AuditLog {
   }
 }
 
+// The daemon runs as root: a link planted at the path must not redirect its appends (O_NOFOLLOW),
+// and a FIFO there must neither block the open (O_NONBLOCK) nor be written to.
+const APPEND_FLAGS =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 function openAppend(file: string): number {
+  let fd: number;
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    return openSync(file, "a", 0o640);
+    makeDir(dirname(file), AUDIT_DIR_MODE);
+    fd = openSync(file, APPEND_FLAGS, AUDIT_FILE_MODE);
   } catch (err) {
-    throw new IdlereapError(
-      "IDLEREAP_ERR_CONFIG_READ",
-      `audit.file: cannot open ${file}: ${(err as Error).message}`,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "ELOOP"
+        ? "ELOOP: it is a symbolic link, which the audit log never follows"
+        : (err as Error).message;
+    throw new IdlereapError("IDLEREAP_ERR_CONFIG_READ", `audit.file: cannot open ${file}: ${why}`, {
+      cause: err,
+    });
   }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new IdlereapError("IDLEREAP_ERR_CONFIG_READ", `audit.file: ${file} is not a regular file`);
+  }
+  return fd;
 }

@@ -130,7 +130,8 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
   /** Stops accepting, lets in-flight work finish, and destroys what is left after `grace`. */
   drain(options: DrainOptions = {}): Promise<DrainResult> {
     if (this.#draining) return this.#draining;
-    const grace = options.grace === undefined ? 10_000 : parseDuration(options.grace, "drain.grace");
+    const grace =
+      options.grace === undefined ? 10_000 : parseDuration(options.grace, "drain.grace", { timer: true });
     this.retiringHttp(1);
     const started = retireAll(this);
     stopAccepting(this.#plan);

@@ -120,7 +120,8 @@ const HEARTBEAT_ON = Object.freeze({
 
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
-    return parseDuration(value);
+    // Every guard duration feeds a timer (or TCP_USER_TIMEOUT, an int of ms in the kernel).
+    return parseDuration(value, "duration", { timer: true });
   } catch (e) {
     ctx.addIssue({ code: "custom", message: (e as Error).message.replace(/^duration: /, "") });
     return z.NEVER;

@@ -21,9 +21,12 @@ import {
   SOCK_DESTROY,
   SOCK_DIAG_BY_FAMILY,
   SOCKID,
+  STATE_MAX,
+  STATE_MIN,
   TCP_INFO,
   TCP_STATES,
   type TcpState,
+  TIMER_MAX,
   TIMERS,
   type TimerKind,
 } from "./structs.js";
@@ -110,6 +113,13 @@ export class DiagMessageView {
         `inet_diag: reply of ${msgLen} bytes is shorter than inet_diag_msg (${NLMSG_HDRLEN + DIAG_MSG.size})`,
       );
     }
+    if (msgOff + msgLen > buf.length) {
+      throw new NetlinkError(
+        "IDLEREAP_ERR_NETLINK_TRUNCATED",
+        `inet_diag: reply of ${msgLen} bytes at offset ${msgOff} runs past the ${buf.length}-byte buffer`,
+      );
+    }
+    checkHead(buf, msgOff + NLMSG_HDRLEN);
     if (buf !== this.buf) {
       this.buf = buf;
       this.dv = dataView(buf);
@@ -291,6 +301,33 @@ export class DiagMessageView {
       cookie: this.cookie,
     };
   }
+}
+
+/**
+ * Refuses a reply whose family, state or timer no kernel sends, rather than decoding it with a
+ * made-up meaning. Dumps ask only for states 1-11 (the kernel filters on `1 << sk_state` against
+ * the request's mask, and reports request and time-wait sockets under states of that range), and
+ * inet_diag sets idiag_timer to 0-4 only. Anything else means the bytes are not the inet_diag_msg
+ * this code reads (another protocol's reply, a changed struct, corruption): a guessed family would
+ * print IPv4 bytes as IPv6, a guessed state would reach `1 << state` masks (which wrap at 32) and
+ * the filters that choose sockets to close. Refused like any malformed reply: the dump of that
+ * namespace stops with IDLEREAP_ERR_NETLINK_MALFORMED, which the scan reports and moves past.
+ */
+function checkHead(buf: Buffer, base: number): void {
+  const family = buf[base + DIAG_MSG.family] as number;
+  const state = buf[base + DIAG_MSG.state] as number;
+  const timer = buf[base + DIAG_MSG.timer] as number;
+  if (
+    (family === AF_INET || family === AF_INET6) &&
+    state >= STATE_MIN &&
+    state <= STATE_MAX &&
+    timer <= TIMER_MAX
+  )
+    return;
+  throw new NetlinkError(
+    "IDLEREAP_ERR_NETLINK_MALFORMED",
+    `inet_diag: reply with family ${family}, state ${state}, timer ${timer}: not a TCP socket reply`,
+  );
 }
 
 function u64Text(buf: Buffer, off: number): string {

@@ -1,7 +1,7 @@
 // Pure netlink framing: encode requests, walk a receive buffer's messages and attributes.
 // No syscalls here; every function is tested on byte fixtures.
 import { NetlinkError } from "../errors.js";
-import { NLMSG_ERROR, NLMSG_HDRLEN, NLMSGERR_ATTR_MSG } from "./structs.js";
+import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR, NLMSG_HDRLEN, NLMSGERR_ATTR_MSG } from "./structs.js";
 
 export const align4 = (n: number): number => (n + 3) & ~3;
 
@@ -110,18 +110,32 @@ export function parseErrorMessage(buf: Buffer, off: number, len: number): Netlin
   if (len < NLMSG_HDRLEN + 4) {
     throw new NetlinkError("IDLEREAP_ERR_NETLINK_TRUNCATED", "netlink: error message shorter than its errno");
   }
-  const errno = -buf.readInt32LE(off + NLMSG_HDRLEN);
+  // 0 - x, not -x: an acknowledgement is errno 0, not -0.
+  const errno = 0 - buf.readInt32LE(off + NLMSG_HDRLEN);
   let message: string | undefined;
   const flags = buf.readUInt16LE(off + 6);
-  // With NLM_F_ACK_TLVS the kernel appends attributes after the echoed header (capped to its header).
-  if (flags & 0x200) {
-    const echoed = flags & 0x100 ? NLMSG_HDRLEN : buf.readUInt32LE(off + NLMSG_HDRLEN + 4);
-    const start = off + NLMSG_HDRLEN + 4 + align4(echoed);
-    if (start <= off + len) {
-      forEachAttr(buf, start, off + len, (type, a, l) => {
-        if (type === NLMSGERR_ATTR_MSG) message = buf.toString("utf8", a, a + l).replace(/\0+$/, "");
-      });
+  // With NLM_F_ACK_TLVS the kernel appends attributes after the echoed request (its header only
+  // when NLM_F_CAPPED). The echoed length is the sender's, so it is checked like any other length.
+  if (flags & NLM_F_ACK_TLVS) {
+    const echoAt = NLMSG_HDRLEN + 4;
+    if (len < echoAt + NLMSG_HDRLEN) {
+      throw new NetlinkError(
+        "IDLEREAP_ERR_NETLINK_TRUNCATED",
+        `netlink: error message of ${len} bytes with ack attributes but no whole echoed header`,
+      );
     }
+    const echoed = flags & NLM_F_CAPPED ? NLMSG_HDRLEN : buf.readUInt32LE(off + echoAt);
+    if (echoed < NLMSG_HDRLEN || echoed > len - echoAt) {
+      throw new NetlinkError(
+        "IDLEREAP_ERR_NETLINK_TRUNCATED",
+        `netlink: error message echoes ${echoed} bytes but ${len - echoAt} remain`,
+      );
+    }
+    // align4 only after the bound: it works on 32-bit integers.
+    const start = off + echoAt + align4(echoed);
+    forEachAttr(buf, start, off + len, (type, a, l) => {
+      if (type === NLMSGERR_ATTR_MSG) message = buf.toString("utf8", a, a + l).replace(/\0+$/, "");
+    });
   }
   return { errno, message };
 }

@@ -66,14 +66,14 @@ function hostNetns(): NetnsRef {
 }
 
 /**
- * Whether `inode` is PID 1's namespace. Where PID 1's cannot be read, the namespace this process runs
+ * Whether `ref` is PID 1's namespace. Where PID 1's cannot be read, the namespace this process runs
  * in is taken for the host's (what a process that sees no other can assume).
  */
-export function isHostNetns(inode: number): boolean {
+export function isHostNetns(ref: Pick<NetnsRef, "inode">): boolean {
   try {
-    return statSync(HOST_NETNS_PATH).ino === inode;
+    return statSync(HOST_NETNS_PATH).ino === ref.inode;
   } catch {
-    return inode === ownNetnsInode();
+    return ref.inode === ownNetnsInode();
   }
 }
 
@@ -85,7 +85,7 @@ function nameOfCurrent(inode: number): string {
       } catch {}
     }
   } catch {}
-  return isHostNetns(inode) ? "host" : CURRENT_NETNS;
+  return isHostNetns({ inode }) ? "host" : CURRENT_NETNS;
 }
 
 /** The inode of a network namespace file; refuses paths that are not one (setns would say EINVAL). */

@@ -135,9 +135,14 @@ export const STATE = {
   CLOSE_WAIT: 8,
   LISTEN: 10,
 } as const;
+/** The state numbers a dump can report: 1 (established) to 11 (closing). */
+export const STATE_MIN = 1;
+export const STATE_MAX = 11;
 export type TcpState = Exclude<(typeof TCP_STATES)[number], "unknown" | "new-syn-recv">;
 export const ALL_STATES_MASK = 0xfff;
 
 /** inet_diag_msg.idiag_timer values. */
 export const TIMERS = ["off", "retransmit", "keepalive", "time-wait", "probe"] as const;
 export type TimerKind = (typeof TIMERS)[number];
+/** The highest idiag_timer value inet_diag sets (zero-window probe). */
+export const TIMER_MAX = 4;

@@ -1,37 +1,20 @@
 // Reads a policy file: YAML parsed with positions kept, validated by the schema, and every problem
 // reported as file: line N: key: what is wrong, with the line of the key at fault.
-import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
-import { ConfigError, IdlereapError } from "../errors.js";
+import { ConfigError } from "../errors.js";
+import { parseYaml, readConfigFile } from "../util/config-file.js";
 import { type Policy, policySchema } from "./policy-schema.js";
 
+/** Reads a policy: a regular file under the size cap (a FIFO or /dev/zero is refused, not read). */
 export function loadPolicyFile(file: string): Policy {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new IdlereapError(
-      "IDLEREAP_ERR_CONFIG_READ",
-      `cannot read policy ${file}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  return parsePolicy(text, file);
+  return parsePolicy(readConfigFile(file, "policy"), file);
 }
 
 /** Parses and validates policy text; `file` only names it in errors. */
 export function parsePolicy(text: string, file = "<policy>"): Policy {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const line = lineCounter.linePos(yamlError.pos[0]).line;
-    throw new ConfigError(`YAML: ${yamlError.message.split("\n")[0]}`, { file, line });
-  }
-  const result = policySchema.safeParse(doc.toJS() ?? {});
+  const { doc, lines: lineCounter, data } = parseYaml(text, file, "YAML: ");
+  const result = policySchema.safeParse(data ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues
     .map((issue) => locate(issue, doc.contents, lineCounter))

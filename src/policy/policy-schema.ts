@@ -4,21 +4,24 @@
 import { z } from "zod";
 import { parseCidr } from "../kernel/address.js";
 import { RESOURCES } from "../report/pressure.js";
-import { parseDuration } from "../util/duration.js";
+import { type DurationOptions, parseDuration } from "../util/duration.js";
 import { parseStates } from "./states.js";
 
-const duration = (what: string) =>
+// Durations that feed a timer (interval, grace, timeouts) are refused past MAX_TIMER_MS.
+const duration = (what: string, opts: DurationOptions = {}) =>
   z
     .union([z.string(), z.number()])
     .transform((v, ctx) => {
       try {
-        return parseDuration(v, what);
+        return parseDuration(v, what, opts);
       } catch (err) {
         ctx.addIssue({ code: "custom", message: (err as Error).message.replace(/^[^:]+: /, "") });
         return z.NEVER;
       }
     })
     .meta({ description: `${what}: a duration like 250ms, 30s, 5m, 1h30m, or milliseconds` });
+
+const TIMER = { timer: true } as const;
 
 const oneOrMany = <T extends z.ZodType>(item: T) =>
   z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
@@ -69,12 +72,18 @@ export const matchSchema = z
   })
   .meta({ description: "Conditions a socket must all meet; an empty match selects every connected socket" });
 
+// TCP_KEEPIDLE and TCP_KEEPINTVL take seconds, at most 32767 (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL).
+const keepaliveSeconds = (ms: number) => ms <= 32_767_000;
+const KEEPALIVE_SECONDS = "must be at most 32767s (the kernel's limit for keepalive times)";
+
 const keepaliveSchema = z
   .strictObject({
-    idle: duration("keepalive.idle").prefault("60s"),
-    interval: duration("keepalive.interval").prefault("10s"),
+    idle: duration("keepalive.idle").prefault("60s").refine(keepaliveSeconds, KEEPALIVE_SECONDS),
+    interval: duration("keepalive.interval").prefault("10s").refine(keepaliveSeconds, KEEPALIVE_SECONDS),
     count: z.number().int().min(1).max(127).default(3),
-    userTimeout: duration("keepalive.userTimeout").prefault("90s").meta({ description: "0 leaves it unset" }),
+    userTimeout: duration("keepalive.userTimeout", TIMER)
+      .prefault("90s")
+      .meta({ description: "0 leaves it unset" }),
   })
   .superRefine((k, ctx) => {
     const needed = k.idle + k.interval * k.count;
@@ -92,7 +101,7 @@ export const ruleSchema = z
     name: z.string().min(1),
     match: matchSchema.prefault({}),
     action: z.enum(ACTIONS).default("report"),
-    grace: duration("grace")
+    grace: duration("grace", TIMER)
       .prefault("5s")
       .meta({ description: "close: abort if still held this long after FIN; 0 never" }),
     force: z.boolean().default(false).meta({ description: "close or abort even with data queued" }),
@@ -122,7 +131,7 @@ const pressureSchema = z
 
 export const policySchema = z
   .strictObject({
-    interval: duration("interval")
+    interval: duration("interval", TIMER)
       .prefault("5s")
       .refine((ms) => ms >= 100, "must be at least 100ms"),
     namespaces: z.array(z.string().min(1)).min(1).default(["current"]).meta({
@@ -146,7 +155,7 @@ export const policySchema = z
           )
           .default("127.0.0.1:9848"),
         enabled: z.boolean().default(true),
-        refresh: duration("metrics.refresh").prefault("30s").meta({
+        refresh: duration("metrics.refresh", TIMER).prefault("30s").meta({
           description:
             "how often socket counts and the idle histogram are refreshed by a full scan; 0: every scan",
         }),

@@ -1,11 +1,10 @@
 // `tune apply`: compare a profile with what the namespace has, and with consent write the difference,
 // saving the previous values first and restoring them if any write fails.
-import { existsSync, readFileSync } from "node:fs";
 import { IdlereapError } from "../errors.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { type Backup, retireBackup, saveBackup } from "./backup.js";
-import { renderSysctlConf } from "./persist.js";
-import { isGlobal, type ProcSys } from "./proc-sys.js";
+import { currentPersisted, renderSysctlConf } from "./persist.js";
+import type { ProcSys } from "./proc-sys.js";
 import type { Profile } from "./profile.js";
 import { type Scope, sysctlSpec } from "./sysctl-catalog.js";
 
@@ -23,10 +22,12 @@ export interface PlanEntry {
 export interface TunePlan {
   readonly profile: Profile;
   readonly netns: string;
+  /** The target is the host's namespace. */
+  readonly isHost: boolean;
   readonly entries: readonly PlanEntry[];
   /** Optional keys this kernel does not have (module not loaded, older kernel). */
   readonly skipped: readonly string[];
-  /** Global keys the plan would change from inside a non-host namespace. */
+  /** Global keys the plan would change: they change the whole host, whatever the target. */
   readonly globalChanges: readonly string[];
 }
 
@@ -45,7 +46,8 @@ export function planTune(profile: Profile, procSys: ProcSys): TunePlan {
     const keptHigher = spec?.floor === true && Number(current) > Number(s.value);
     entries.push({
       key: s.key,
-      scope: spec?.scope ?? "netns",
+      // Unknown keys are global until the catalog says otherwise.
+      scope: spec?.scope ?? "global",
       current,
       target: s.value,
       reason: s.reason,
@@ -59,10 +61,8 @@ export function planTune(profile: Profile, procSys: ProcSys): TunePlan {
       `profile ${profile.name} (${profile.file}) sets keys this kernel does not have under ${procSys.root}: ${missing.join(", ")}; nothing was changed`,
     );
   }
-  const globalChanges = procSys.netns.isHost
-    ? []
-    : entries.filter((e) => e.change && isGlobal(e.key)).map((e) => e.key);
-  return { profile, netns: procSys.netns.label, entries, skipped, globalChanges };
+  const globalChanges = entries.filter((e) => e.change && e.scope === "global").map((e) => e.key);
+  return { profile, netns: procSys.netns.name, isHost: procSys.isHost, entries, skipped, globalChanges };
 }
 
 export function formatPlan(plan: TunePlan): string {
@@ -79,8 +79,9 @@ export function formatPlan(plan: TunePlan): string {
   }
   for (const k of plan.skipped) out.push(`- ${k}  skipped: not on this kernel (module not loaded?)`);
   if (plan.globalChanges.length > 0) {
+    const where = plan.isHost ? "" : `, not just namespace ${plan.netns}`;
     out.push(
-      `! global keys would change the whole host, not just namespace ${plan.netns}: ${plan.globalChanges.join(", ")} (needs --allow-global)`,
+      `! global keys would change the whole host${where}: ${plan.globalChanges.join(", ")} (needs --allow-global)`,
     );
   }
   return `${out.join("\n")}\n`;
@@ -91,7 +92,7 @@ export interface ApplyOptions {
   readonly profile: Profile;
   /** Directory for backups (default /var/lib/idlereap). */
   readonly stateDir: string;
-  /** Write global keys even from inside a non-host namespace. */
+  /** Write global keys (they change the whole host, whatever the target namespace). */
   readonly allowGlobal?: boolean;
   /** Also write this sysctl.d file (atomically). */
   readonly persistFile?: string;
@@ -101,34 +102,51 @@ export interface ApplyOptions {
 export interface ApplyResult {
   readonly plan: TunePlan;
   readonly written: readonly string[];
-  readonly backupFile: string;
+  /** undefined when nothing changed: no backup is written then. */
+  readonly backupFile: string | undefined;
   readonly persistFile: string | undefined;
 }
 
-/** Applies a profile. Throws before any change for unknown or refused global keys. */
+/**
+ * Applies a profile. Throws before any change for unknown or refused global keys or a persist path
+ * that is not a regular file. An apply that changes nothing writes no backup.
+ */
 export function applyTune(opts: ApplyOptions): ApplyResult {
   const { procSys, profile } = opts;
   const plan = planTune(profile, procSys);
   if (plan.globalChanges.length > 0 && !opts.allowGlobal) {
+    const from = plan.isHost ? "" : ` from namespace ${plan.netns}`;
     throw new IdlereapError(
       "IDLEREAP_ERR_TUNE_GLOBAL_KEY",
-      `${plan.globalChanges.join(", ")} ${plan.globalChanges.length > 1 ? "are" : "is"} global: writing from namespace ${plan.netns} would change the whole host; pass --allow-global to do it anyway, or drop the key from the profile; nothing was changed`,
+      `${plan.globalChanges.join(", ")} ${plan.globalChanges.length > 1 ? "are" : "is"} global (or unknown to idlereap, so taken as global): writing it${from} would change the whole host; pass --allow-global to do it anyway, or drop the key from the profile; nothing was changed`,
     );
   }
   const created = (opts.now ?? new Date()).toISOString();
   const changes = plan.entries.filter((e) => e.change);
   const persistFile = opts.persistFile;
+  const previous = persistFile === undefined ? null : currentPersisted(persistFile);
+  const content =
+    persistFile === undefined
+      ? undefined
+      : renderSysctlConf(
+          profile,
+          new Map(plan.entries.map((e) => [e.key, e.keptHigher ? e.current : e.target])),
+          created,
+        );
+  const persistChange = persistFile !== undefined && !samePersisted(previous, content);
+  if (changes.length === 0 && !persistChange) {
+    return { plan, written: [], backupFile: undefined, persistFile: undefined };
+  }
   const backup: Backup = {
     version: 1,
     created,
     profile: profile.name,
-    netns: procSys.netns.path ?? null,
-    netnsLabel: procSys.netns.label,
+    netns: procSys.netns.path,
+    netnsLabel: procSys.netns.name,
+    netnsInode: procSys.netns.inode,
     procRoot: procSys.root,
     values: changes.map((e) => ({ key: e.key, previous: e.current, written: e.target })),
-    persist: persistFile
-      ? { file: persistFile, previous: existsSync(persistFile) ? readFileSync(persistFile, "utf8") : null }
-      : null,
+    persist: persistChange ? { file: persistFile, previous } : null,
   };
   const backupFile = saveBackup(opts.stateDir, backup);
   const written: PlanEntry[] = [];
@@ -137,16 +155,7 @@ export function applyTune(opts: ApplyOptions): ApplyResult {
       writeKey(procSys, e.key, e.target);
       written.push(e);
     }
-    if (persistFile) {
-      writeFileAtomic(
-        persistFile,
-        renderSysctlConf(
-          profile,
-          new Map(plan.entries.map((e) => [e.key, e.keptHigher ? e.current : e.target])),
-          created,
-        ),
-      );
-    }
+    if (persistChange && content !== undefined) writeFileAtomic(persistFile, content);
   } catch (err) {
     const failures = restore(procSys, written);
     const what =
@@ -160,7 +169,19 @@ export function applyTune(opts: ApplyOptions): ApplyResult {
       : "";
     throw new IdlereapError("IDLEREAP_ERR_TUNE_WRITE", `${what}; ${restored}${tail}`, { cause: err });
   }
-  return { plan, written: written.map((e) => e.key), backupFile, persistFile };
+  return {
+    plan,
+    written: written.map((e) => e.key),
+    backupFile,
+    persistFile: persistChange ? persistFile : undefined,
+  };
+}
+
+/** The persisted file says the same, apart from its "Written ... at <time>" line. */
+function samePersisted(previous: string | null, next: string | undefined): boolean {
+  if (previous === null || next === undefined) return false;
+  const body = (text: string) => text.replace(/^# Written by idlereap .*\n/, "");
+  return body(previous) === body(next);
 }
 
 /** Writes one key, turning the kernel's refusal into a message that names key, value and reason. */

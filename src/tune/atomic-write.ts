@@ -1,10 +1,12 @@
 // Replaces a file atomically: a temporary file in the same directory, fsync, then rename.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { makeDir } from "../util/make-dir.js";
 
-export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
+/** Writes `file` with `mode`; missing directories are created with `dirMode`, whatever the umask. */
+export function writeFileAtomic(file: string, content: string, mode = 0o644, dirMode = 0o755): void {
   const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir, dirMode);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(tmp, "wx", mode);
   try {

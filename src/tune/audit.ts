@@ -1,5 +1,5 @@
 // `tune audit`: what a host or namespace has, what a profile would set, and what it means.
-
+import type { NetnsRef } from "../kernel/netns.js";
 import { type KeepaliveCoverage, keepaliveCoverage } from "./keepalive-coverage.js";
 import { contradictions, explain } from "./meaning.js";
 import type { ProcSys } from "./proc-sys.js";
@@ -27,7 +27,7 @@ export interface AuditOptions {
   readonly procSys: ProcSys;
   readonly profile?: Profile;
   /** Replaces the socket-table reader (tests, or a sock_diag scanner). */
-  readonly coverage?: (netnsPath: string | undefined) => KeepaliveCoverage | undefined;
+  readonly coverage?: (netns: NetnsRef) => KeepaliveCoverage | undefined;
 }
 
 export function audit(opts: AuditOptions): AuditReport {
@@ -40,10 +40,10 @@ export function audit(opts: AuditOptions): AuditReport {
     key,
     value: values.get(key),
     profileValue: wanted.get(key),
-    scope: sysctlSpec(key)?.scope ?? "netns",
+    scope: sysctlSpec(key)?.scope ?? "global",
     meaning: explain(key, values),
   }));
-  const cov = (opts.coverage ?? keepaliveCoverage)(procSys.netns.path);
+  const cov = (opts.coverage ?? keepaliveCoverage)(procSys.netns);
   const warnings = contradictions(values);
   if (cov && cov.established > 0 && cov.withKeepalive < cov.established) {
     warnings.push(
@@ -51,7 +51,7 @@ export function audit(opts: AuditOptions): AuditReport {
     );
   }
   return {
-    netns: procSys.netns.label,
+    netns: procSys.netns.name,
     profile: profile?.name,
     rows,
     keepalive: cov && { ...cov, share: cov.established ? cov.withKeepalive / cov.established : undefined },

@@ -1,6 +1,6 @@
 // How many established TCP sockets have keepalive armed: the keepalive sysctls do nothing for the
 // others. Read straight from the kernel's socket table (the timer of an idle keepalive socket).
-import { type NetnsRef, ownNetnsInode, resolveNetns } from "../kernel/netns.js";
+import type { NetnsRef } from "../kernel/netns.js";
 import { compileFilter } from "../policy/socket-filter.js";
 import { scanNamespaces } from "../scan/scan.js";
 
@@ -11,14 +11,11 @@ export interface KeepaliveCoverage {
 
 const ESTABLISHED = compileFilter({ states: "established" });
 
-/** Keepalive coverage in the namespace at `netnsPath` (undefined: this one); undefined if the scan fails. */
-export function keepaliveCoverage(netnsPath: string | undefined): KeepaliveCoverage | undefined {
+/** Keepalive coverage in the namespace `ns`; undefined if the scan fails. */
+export function keepaliveCoverage(ns: NetnsRef): KeepaliveCoverage | undefined {
   let established = 0;
   let withKeepalive = 0;
   try {
-    const ns: NetnsRef = netnsPath
-      ? resolveNetns(netnsPath)
-      : { name: "self", path: null, inode: ownNetnsInode() };
     const [result] = scanNamespaces([ns], { filter: ESTABLISHED, info: false }, (v) => {
       established++;
       if (v.timerNumber === 2) withKeepalive++;

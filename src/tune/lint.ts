@@ -1,9 +1,11 @@
 // `tune lint`: checks sysctl.conf / sysctl.d files the way `sysctl --system` reads them: files in
 // precedence order (by name across directories, the first directory winning a name, /etc/sysctl.conf
 // last), later values overriding earlier ones.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { IdlereapError } from "../errors.js";
+import { PROC_SYS } from "../proc/sysctl.js";
+import { readConfigFile } from "../util/config-file.js";
 import { checkValue, folklore, MODULE_PREFIXES, sysctlSpec } from "./sysctl-catalog.js";
 
 export type Severity = "error" | "warning" | "info";
@@ -112,13 +114,13 @@ export function precedenceOrder(paths: readonly string[]): { files: string[]; sh
 }
 
 export interface LintOptions {
-  /** Where to check that keys exist (default /proc/sys). */
-  readonly procRoot?: string;
+  /** The /proc/sys root where keys are checked to exist (default /proc/sys). */
+  readonly sysRoot?: string;
   readonly exists?: (key: string) => boolean;
 }
 
 export function lintFiles(paths: readonly string[], opts: LintOptions = {}): Finding[] {
-  const root = opts.procRoot ?? "/proc/sys";
+  const root = opts.sysRoot ?? PROC_SYS;
   const exists = opts.exists ?? ((key: string) => pathExists(join(root, ...key.split("."))));
   const { files, shadowed } = precedenceOrder(paths);
   const findings: Finding[] = [...shadowed];
@@ -133,7 +135,7 @@ export function lintFiles(paths: readonly string[], opts: LintOptions = {}): Fin
         message: "sysctl --system reads only *.conf files in this directory",
       });
     }
-    const parsed = parseSysctlConf(readFileSync(file, "utf8"), file);
+    const parsed = parseSysctlConf(readConfigFile(file, "sysctl file"), file);
     findings.push(...parsed.findings);
     for (const e of parsed.entries) {
       findings.push(...checkEntry(file, e, exists));

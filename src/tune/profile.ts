@@ -1,11 +1,12 @@
 // Tuning profiles: YAML data files (profiles/*.yaml or a user's own) where every value carries its
 // reason and source. A bad profile is refused before anything changes, naming file, line and key.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isMap, LineCounter, parseDocument } from "yaml";
+import { isMap } from "yaml";
 import { z } from "zod";
 import { ConfigError, IdlereapError } from "../errors.js";
+import { parseYaml, readConfigFile } from "../util/config-file.js";
 import { checkValue, folklore, normalizeValue, sysctlSpec } from "./sysctl-catalog.js";
 
 export interface ProfileSetting {
@@ -62,13 +63,7 @@ export function loadProfile(nameOrPath: string, builtinDir = BUILTIN_PROFILE_DIR
       `profile ${JSON.stringify(nameOrPath)} not found (${file}); built-in: ${listBuiltinProfiles(builtinDir).join(", ")}`,
     );
   }
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new IdlereapError("IDLEREAP_ERR_CONFIG_READ", `cannot read ${file}: ${(err as Error).message}`);
-  }
-  return parseProfile(text, file);
+  return parseProfile(readConfigFile(file, "profile"), file);
 }
 
 export function listBuiltinProfiles(builtinDir = BUILTIN_PROFILE_DIR): string[] {
@@ -79,8 +74,7 @@ export function listBuiltinProfiles(builtinDir = BUILTIN_PROFILE_DIR): string[] 
 
 /** Parses and validates profile text; `file` is used in messages. */
 export function parseProfile(text: string, file: string): Profile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const { doc, lines, data } = parseYaml(text, file, "not valid YAML: ");
   const lineOf = (path: readonly PropertyKey[]): number | undefined => {
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
@@ -89,15 +83,7 @@ export function parseProfile(text: string, file: string): Profile {
     }
     return undefined;
   };
-  const first = doc.errors[0];
-  if (first) {
-    const line = first.linePos?.[0].line;
-    throw new ConfigError(
-      `not valid YAML: ${first.message.split("\n")[0]}`,
-      line ? { file, line } : { file },
-    );
-  }
-  const parsed = profileSchema.safeParse(doc.toJS());
+  const parsed = profileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
     const key =

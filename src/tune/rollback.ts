@@ -1,24 +1,49 @@
-// `tune rollback`: restores the values a backup recorded (and the persisted file as it was).
+// `tune rollback`: restores the values a backup recorded (and the persisted file as it was) into
+// the namespace asked for. Like every acting command it shows the plan, and acts only with --yes.
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { IdlereapError } from "../errors.js";
+import { basename, dirname, resolve } from "node:path";
+import { IdlereapError, TuneBackupError } from "../errors.js";
+import type { NetnsRef } from "../kernel/netns.js";
 import { writeKey } from "./apply.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import { loadBackup, resolveBackup, retireBackup } from "./backup.js";
-import { resolveNetns } from "./netns.js";
-import { ProcSys } from "./proc-sys.js";
+import { type Backup, backupIsFor, findBackup, retireBackup } from "./backup.js";
+import { isGlobal, ProcSys } from "./proc-sys.js";
 
 export interface RollbackOptions {
   readonly stateDir: string;
-  /** A backup file; default: the newest not yet rolled back. */
+  /** The namespace to restore into; a backup taken elsewhere is never restored into it. */
+  readonly netns: NetnsRef;
+  /** A backup file; default: the newest for `netns` not yet rolled back. */
   readonly backup?: string;
-  /** Override the /proc/sys root the backup recorded. */
-  readonly procRoot?: string;
-  /** Override the namespace the backup recorded. */
-  readonly netns?: string;
+  /** The /proc/sys root to write under (the backup's own record of it is not trusted). */
+  readonly sysRoot: string;
+  /** The sysctl.d directory: the only place a backup's persisted file may be restored. */
+  readonly sysctlDir: string;
+  /** Restore global keys (they change the whole host). */
+  readonly allowGlobal?: boolean;
+  /** false: only say what would be done. */
+  readonly yes: boolean;
+  /** Test seam: whether the target is the host's namespace. */
+  readonly isHost?: boolean;
+}
+
+export interface RollbackEntry {
+  readonly key: string;
+  readonly current: string | undefined;
+  readonly previous: string;
+  readonly written: string;
+  readonly global: boolean;
 }
 
 export interface RollbackResult {
+  readonly applied: boolean;
+  readonly netns: string;
   readonly backupFile: string;
+  /** Where the backup went once used (undefined for a plan). */
+  readonly retiredAs: string | undefined;
+  /** Newer backups of other or deleted namespaces that were passed over. */
+  readonly skipped: number;
+  readonly entries: readonly RollbackEntry[];
   readonly restored: readonly { key: string; value: string }[];
   /** Keys someone changed again after idlereap wrote them (restored all the same). */
   readonly changedSince: readonly { key: string; found: string; written: string }[];
@@ -26,14 +51,41 @@ export interface RollbackResult {
 }
 
 export function rollbackTune(opts: RollbackOptions): RollbackResult {
-  const backupFile = resolveBackup(opts.stateDir, opts.backup);
-  const b = loadBackup(backupFile);
-  const netns = resolveNetns(opts.netns ?? b.netns ?? undefined);
-  const procSys = new ProcSys(opts.procRoot ?? b.procRoot, netns);
+  const { file, backup: b, skipped } = findBackup(opts.stateDir, opts.netns, opts.backup);
+  if (!backupIsFor(b, opts.netns)) {
+    throw new TuneBackupError(
+      `backup ${file} was taken in namespace ${b.netnsLabel}, not ${opts.netns.name}: its values belong there; nothing was changed`,
+    );
+  }
+  const persistFile = b.persist ? checkPersistPath(file, b.persist.file, opts.sysctlDir) : undefined;
+  const procSys = new ProcSys(opts.sysRoot, opts.netns, opts.isHost);
   const current = procSys.readMany(b.values.map((v) => v.key));
-  const changedSince = b.values
-    .filter((v) => current.get(v.key) !== undefined && current.get(v.key) !== v.written)
-    .map((v) => ({ key: v.key, found: current.get(v.key) as string, written: v.written }));
+  const entries = b.values.map((v) => ({ ...v, current: current.get(v.key), global: isGlobal(v.key) }));
+  const changedSince = entries
+    .filter((e) => e.current !== undefined && e.current !== e.written)
+    .map((e) => ({ key: e.key, found: e.current as string, written: e.written }));
+  const persist =
+    b.persist && persistFile
+      ? {
+          file: persistFile,
+          action: b.persist.previous === null ? ("removed" as const) : ("restored" as const),
+        }
+      : undefined;
+  const base = { netns: opts.netns.name, backupFile: file, skipped, entries, changedSince, persist };
+  const global = entries.filter((e) => e.global).map((e) => e.key);
+  if (global.length > 0 && !opts.allowGlobal && opts.yes) {
+    throw new IdlereapError(
+      "IDLEREAP_ERR_TUNE_GLOBAL_KEY",
+      `${global.join(", ")} ${global.length > 1 ? "are" : "is"} global: restoring would change the whole host; pass --allow-global to do it; nothing was changed`,
+    );
+  }
+  if (!opts.yes) return { ...base, applied: false, retiredAs: undefined, restored: [] };
+  const restored = restoreValues(procSys, b, file);
+  if (b.persist && persistFile) restorePersisted(persistFile, b.persist.previous);
+  return { ...base, applied: true, retiredAs: retireBackup(file), restored };
+}
+
+function restoreValues(procSys: ProcSys, b: Backup, file: string): { key: string; value: string }[] {
   const restored: { key: string; value: string }[] = [];
   const failed: string[] = [];
   for (const v of [...b.values].reverse()) {
@@ -44,24 +96,42 @@ export function rollbackTune(opts: RollbackOptions): RollbackResult {
       failed.push((err as Error).message);
     }
   }
-  let persist: RollbackResult["persist"];
-  if (b.persist) {
-    const { file, previous } = b.persist;
-    if (previous === null) {
-      rmSync(file, { force: true });
-      persist = { file, action: "removed" };
-    } else if (!existsSync(file) || readFileSync(file, "utf8") !== previous) {
-      writeFileAtomic(file, previous);
-      persist = { file, action: "restored" };
-    } else {
-      persist = { file, action: "restored" };
-    }
-  }
   if (failed.length > 0) {
     throw new IdlereapError(
       "IDLEREAP_ERR_TUNE_WRITE",
-      `rollback from ${backupFile} incomplete: ${failed.join("; ")}`,
+      `rollback from ${file} incomplete: ${failed.join("; ")}`,
     );
   }
-  return { backupFile: retireBackup(backupFile), restored, changedSince, persist };
+  return restored;
+}
+
+function restorePersisted(file: string, previous: string | null): void {
+  try {
+    if (previous === null) rmSync(file, { force: true });
+    else if (!existsSync(file) || readFileSync(file, "utf8") !== previous) writeFileAtomic(file, previous);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new IdlereapError(
+      "IDLEREAP_ERR_TUNE_WRITE",
+      `the values were restored, but restoring ${file} failed: ${code}; the backup is kept`,
+      { cause: err },
+    );
+  }
+}
+
+/** A persisted file is restored only as a *.conf file directly in the sysctl.d directory. */
+function checkPersistPath(backupFile: string, file: string, sysctlDir: string): string {
+  const path = resolve(file);
+  const name = basename(path);
+  if (
+    path !== file ||
+    dirname(path) !== resolve(sysctlDir) ||
+    !name.endsWith(".conf") ||
+    name.startsWith(".")
+  ) {
+    throw new TuneBackupError(
+      `backup ${backupFile} is not valid: persist.file ${JSON.stringify(file)} is not a .conf file in ${resolve(sysctlDir)}; nothing was changed`,
+    );
+  }
+  return path;
 }

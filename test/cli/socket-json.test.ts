@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { socketToJson } from "../../src/cli/output/socket-json.js";
 import { SocketJsonWriter } from "../../src/cli/output/socket-json-writer.js";
+import { NetlinkError } from "../../src/errors.js";
 import { formatIPv6 } from "../../src/kernel/address.js";
 import { DiagMessageView } from "../../src/kernel/inet-diag-codec.js";
 import { socketFromView, type TcpSocket } from "../../src/model/tcp-socket.js";
@@ -332,4 +333,75 @@ test("addresses, integers and milliseconds are written as JavaScript writes them
     got.map((s) => [s.localAddress, s.rttMs, s.inode]),
     expected,
   );
+});
+
+test("cgroup ids with bit 31 or 63 set are printed unsigned and looked up by that id", () => {
+  const cg = { path: "/big.slice", unit: null, container: null, pod: null };
+  const cgroupOff = new DiagMessageView().reset(fixture, 0, fixture.length).cgroupOff;
+  for (const id of [
+    2n ** 31n,
+    2n ** 32n - 1n,
+    2n ** 32n + 2n ** 31n,
+    2n ** 63n + 2n ** 31n,
+    2n ** 64n - 2n,
+  ]) {
+    const reply = Buffer.from(fixture);
+    reply.writeBigUInt64LE(id, cgroupOff);
+    const { writer, elements, cgroupIds } = writerFor(cg);
+    writer.netns("host");
+    reply.copy(writer.buffer);
+    writer.writeReplies(reply.length, SEQ);
+    const [text] = elements();
+    assert.deepEqual(cgroupIds, [id.toString()], "the lookup gets the unsigned id");
+    assert.equal(text, expectedOf(reply, "host", cg));
+    assert.equal((JSON.parse(text as string) as { cgroupId: string }).cgroupId, id.toString());
+  }
+});
+
+test("a reply whose length is not a multiple of 4 is read as the JavaScript decoder reads it", () => {
+  // inet_diag_msg, then INET_DIAG_SHUTDOWN (a 5-byte attribute) last: nlmsg_len = 93.
+  const reply = Buffer.concat([fixture.subarray(0, 16 + 72), Buffer.from([5, 0, 8, 0, 3])]);
+  reply.writeUInt32LE(reply.length, 0);
+  const second = Buffer.from(fixture);
+  const { writer, elements } = writerFor(undefined);
+  writer.netns("host");
+  writer.buffer.fill(0xff); // what lies past the reply must not be read
+  reply.copy(writer.buffer, 0);
+  second.copy(writer.buffer, 96);
+  assert.equal(writer.writeReplies(96 + second.length, SEQ), 96 + second.length);
+  assert.deepEqual(elements(), [expectedOf(reply, "host"), expectedOf(second, "host")]);
+  assert.equal(writeOne(reply, "one"), expectedOf(reply, "one"));
+});
+
+test("64-bit counters past 2^53 are printed as JavaScript prints the decoder's number", () => {
+  for (const bytes of [2n ** 53n, 2n ** 53n + 1n, 2n ** 60n + 12345n, 2n ** 64n - 1n, 10n ** 19n + 7n]) {
+    const reply = Buffer.from(fixture);
+    reply.writeBigUInt64LE(bytes, INFO + 120); // tcpi_bytes_acked
+    reply.writeBigUInt64LE(bytes - 1n, INFO + 128); // tcpi_bytes_received
+    assert.equal(writeOne(reply, "host"), expectedOf(reply, "host"));
+  }
+});
+
+test("the writer stops at a reply the JavaScript decoder refuses: foreign family, unknown state or timer", () => {
+  const cases: [string, number, number][] = [
+    ["family 0", 16, 0],
+    ["family 7", 16, 7],
+    ["state 0", 17, 0],
+    ["state 12", 17, 12],
+    ["state 33", 17, 33],
+    ["timer 5", 18, 5],
+    ["timer 255", 18, 255],
+  ];
+  for (const [name, at, value] of cases) {
+    const bad = Buffer.from(fixture);
+    bad[at] = value;
+    assert.throws(() => new DiagMessageView().reset(bad, 0, bad.length), NetlinkError, name);
+    const { writer, elements } = writerFor(undefined);
+    writer.netns("host");
+    fixture.copy(writer.buffer, 0);
+    bad.copy(writer.buffer, fixture.length);
+    fixture.copy(writer.buffer, 2 * fixture.length);
+    assert.equal(writer.writeReplies(3 * fixture.length, SEQ), fixture.length, name);
+    assert.equal(elements().length, 1, name);
+  }
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -60,4 +60,34 @@ test("the log appends JSON lines, creates its directory and reopens after rotati
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a symbolic link planted at the audit path is refused, and its target is never written", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "idlereap-audit-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const target = join(dir, "shadow");
+  writeFileSync(target, "root:x:0:0\n");
+  const file = join(dir, "audit.log");
+  symlinkSync(target, file);
+  assert.throws(
+    () => new AuditLog(file),
+    (e: unknown) =>
+      (e as { code?: string }).code === "IDLEREAP_ERR_CONFIG_READ" &&
+      /audit\.file: cannot open .*audit\.log: ELOOP: it is a symbolic link/.test((e as Error).message),
+  );
+  assert.equal(readFileSync(target, "utf8"), "root:x:0:0\n");
+});
+
+test("the audit log's directories get mode 0750 even under umask 000", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "idlereap-audit-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const saved = process.umask(0);
+  t.after(() => process.umask(saved));
+  const log = new AuditLog(join(dir, "var", "log", "idlereap", "audit.log"));
+  log.close();
+  for (const d of ["var", "var/log", "var/log/idlereap"]) {
+    assert.equal((statSync(join(dir, d)).mode & 0o777).toString(8), "750", d);
+  }
+  assert.equal((statSync(join(dir, "var/log/idlereap/audit.log")).mode & 0o777).toString(8), "640");
+  assert.equal((statSync(dir).mode & 0o777).toString(8), "700", "an existing directory keeps its mode");
 });

@@ -2,8 +2,11 @@
 // tables untouched, and the host's ruleset compared before and after.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { IdlereapError } from "../../src/errors.js";
 import { parseConntrackList } from "../../src/firewall/conntrack.js";
 import { applyFirewall, firewallStatus, removeFirewall } from "../../src/firewall/firewall.js";
 import { runCli as run } from "../helpers/cli.js";
@@ -154,4 +157,81 @@ test("firewall CLI: bad flags exit 2; without --yes nothing changes", async (t) 
     await run(["firewall", "remove", "--netns", ns.name, "--yes"]);
     assert.equal(ns.exec("nft", ["list", "ruleset"]), "");
   });
+});
+
+test("apply says the truth about flows that predate the table: their next packet restores the default", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    addOtherTable(ns);
+    // An active connection sends every 50 ms: its entry's default policy shows again at once.
+    await ns.spawnFixture(fixture, [JSON.stringify({ port: 8080, active: 1 })]);
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await run([
+      "firewall",
+      "apply",
+      "--port",
+      "8080",
+      "--established",
+      "45s",
+      "--netns",
+      ns.name,
+      "--yes",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /shortened/);
+    assert.match(r.stdout, /set 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:8080 ESTABLISHED: \d+s left -> 45s left/);
+    assert.match(r.stdout, /its next packet restores the default \(432000s\)/);
+    await new Promise((r) => setTimeout(r, 300));
+    const [flow] = flows(ns, 8080);
+    assert.ok(
+      (flow?.timeout ?? 0) > 400_000,
+      `the packet after the update restored it: ${JSON.stringify(flow)}`,
+    );
+    const st = firewallStatus({ netnsPath: ns.path });
+    assert.deepEqual(
+      st.ports[0]?.flows.map((f) => f.predatesPolicy),
+      [true],
+    );
+    const text = await run(["firewall", "status", "--netns", ns.name]);
+    assert.match(text.stdout, /ESTABLISHED \d+s left \(predates the table: the default policy applies/);
+  });
+});
+
+test("connections conntrack does not track are reported, not counted as covered", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    // No table uses conntrack yet: the idle connection opens untracked.
+    const f = await ns.spawnFixture<{ groups: { idle: number[] } }>(fixture, [
+      JSON.stringify({ port: 8080, idle: 1 }),
+    ]);
+    const client = f.ready.groups.idle[0];
+    const r = await run(["firewall", "apply", "--port", "8080", "--netns", ns.name, "--yes"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /note: port 8080: 1 connection\(s\) have no conntrack entry/);
+    assert.deepEqual(flows(ns, 8080), []);
+    const st = firewallStatus({ netnsPath: ns.path });
+    assert.deepEqual(st.ports[0]?.untracked, [`127.0.0.1:${client} -> 127.0.0.1:8080`]);
+    const text = await run(["firewall", "status", "--netns", ns.name]);
+    assert.match(text.stdout, /0 flow\(s\), 1 connection\(s\) not tracked by conntrack/);
+  });
+});
+
+test("a read failure in firewall status has its own code", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "idlereap-fw-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fake = join(dir, "nft");
+  writeFileSync(
+    fake,
+    "#!/bin/sh\necho 'Error: cache initialization failed: Operation not permitted' >&2\nexit 1\n",
+    {
+      mode: 0o755,
+    },
+  );
+  assert.throws(
+    () => firewallStatus({ tools: { nft: fake, conntrack: fake } }),
+    (e: unknown) =>
+      e instanceof IdlereapError &&
+      e.code === "IDLEREAP_ERR_FIREWALL_READ" &&
+      /nft list table failed: Error: cache initialization failed/.test(e.message),
+  );
 });

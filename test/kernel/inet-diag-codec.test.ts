@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import type { IdlereapError } from "../../src/errors.js";
+import { type IdlereapError, NetlinkError } from "../../src/errors.js";
 import {
   DiagMessageView,
   encodeDestroyRequest,
   encodeDumpRequest,
 } from "../../src/kernel/inet-diag-codec.js";
 import { forEachMessage } from "../../src/kernel/netlink-codec.js";
+import { ALL_STATES_MASK } from "../../src/kernel/structs.js";
 
 // A reply captured from Linux 6.18: an established 127.0.0.1:58604 -> 127.0.0.1:8080 client
 // socket with keepalive armed, 408 bytes with a 280-byte tcp_info.
@@ -104,4 +105,46 @@ test("dump and destroy requests carry family, states, extensions and the full so
   assert.equal(destroy.readUInt16BE(16 + 10), 8080);
   assert.equal(destroy.readBigUInt64LE(16 + 8 + 40), 104130n);
   assert.deepEqual([...destroy.subarray(16 + 12, 16 + 16)], [127, 0, 0, 1]);
+});
+
+test("a reply whose family, state or timer the kernel never sends is refused, not decoded", () => {
+  const malformed = (e: Error) => e instanceof NetlinkError && e.code === "IDLEREAP_ERR_NETLINK_MALFORMED";
+  for (const family of [0, 1, 3, 9, 11, 16, 255]) {
+    const bad = Buffer.from(fixture);
+    bad[16] = family;
+    assert.throws(() => new DiagMessageView().reset(bad, 0, bad.length), malformed, `family ${family}`);
+  }
+  for (const state of [0, 12, 13, 31, 32, 33, 255]) {
+    const bad = Buffer.from(fixture);
+    bad[16 + 1] = state;
+    assert.throws(() => new DiagMessageView().reset(bad, 0, bad.length), malformed, `state ${state}`);
+  }
+  for (const timer of [5, 6, 128, 255]) {
+    const bad = Buffer.from(fixture);
+    bad[16 + 2] = timer;
+    assert.throws(() => new DiagMessageView().reset(bad, 0, bad.length), malformed, `timer ${timer}`);
+  }
+  // Every state and timer the kernel sends still decodes, so `1 << stateNumber` stays in 2..2^11.
+  for (let state = 1; state <= 11; state++) {
+    for (let timer = 0; timer <= 4; timer++) {
+      for (const family of [2, 10]) {
+        const ok = Buffer.from(fixture);
+        ok[16] = family;
+        ok[16 + 1] = state;
+        ok[16 + 2] = timer;
+        const v = new DiagMessageView().reset(ok, 0, ok.length);
+        assert.equal(v.family, family === 2 ? 4 : 6);
+        assert.notEqual((1 << v.stateNumber) & ALL_STATES_MASK, 0);
+        assert.notEqual(v.state, "unknown");
+        assert.equal(v.timerNumber, timer);
+      }
+    }
+  }
+});
+
+test("a reply said to run past the end of its buffer is refused, not read", () => {
+  assert.throws(
+    () => new DiagMessageView().reset(fixture, 8, fixture.length),
+    (e: Error) => e instanceof NetlinkError && e.code === "IDLEREAP_ERR_NETLINK_TRUNCATED",
+  );
 });

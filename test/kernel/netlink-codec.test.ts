@@ -89,3 +89,43 @@ test("parseErrorMessage decodes errno and the extended ack text", () => {
   const short = encodeMessage(2, 0, 1, []);
   assert.throws(() => parseErrorMessage(short, 0, short.length), IdlereapError);
 });
+
+/** An NLMSG_ERROR with extended ack TLVs (flags NLM_F_ACK_TLVS | more) and the echoed header's length. */
+function ackWithTlvs(echoedLen: number, flags: number, bodyLen: number): Buffer {
+  const msg = encodeMessage(2, flags, 1, [Buffer.alloc(bodyLen)]);
+  msg.writeInt32LE(-22, 16);
+  if (bodyLen >= 8) msg.writeUInt32LE(echoedLen, 20);
+  return msg;
+}
+
+test("parseErrorMessage refuses extended ack TLVs shorter than the echoed header, with a stable code", () => {
+  const cases: [string, Buffer][] = [
+    ["no echoed header at all", ackWithTlvs(0, 0x200, 4)],
+    ["half an echoed header", ackWithTlvs(16, 0x200, 12)],
+    ["capped, but the header is cut", ackWithTlvs(16, 0x300, 8)],
+    ["echoed length past the message", ackWithTlvs(4096, 0x200, 4 + 16 + 8)],
+    ["echoed length of 2^31", ackWithTlvs(2 ** 31, 0x200, 4 + 16 + 8)],
+    ["echoed length of 2^32 - 1", ackWithTlvs(2 ** 32 - 1, 0x200, 4 + 16 + 8)],
+    ["echoed length shorter than a header", ackWithTlvs(3, 0x200, 4 + 16 + 8)],
+  ];
+  for (const [name, msg] of cases) {
+    assert.throws(
+      () => parseErrorMessage(msg, 0, msg.length),
+      (e: Error) =>
+        e instanceof IdlereapError &&
+        (e.code === "IDLEREAP_ERR_NETLINK_TRUNCATED" || e.code === "IDLEREAP_ERR_NETLINK_MALFORMED"),
+      name,
+    );
+  }
+});
+
+test("parseErrorMessage still reads an acknowledgement without TLVs and a capped one with a message", () => {
+  const ack = ackWithTlvs(16, 0, 4 + 16);
+  ack.writeInt32LE(0, 16);
+  assert.deepEqual(parseErrorMessage(ack, 0, ack.length), { errno: 0, message: undefined });
+  const body = Buffer.alloc(4 + 16);
+  body.writeInt32LE(-1, 0);
+  body.writeUInt32LE(9999, 4); // the request's length: only its header was echoed (capped)
+  const msg = encodeMessage(2, 0x300, 1, [body, encodeAttr(1, Buffer.from("denied\0"))]);
+  assert.deepEqual(parseErrorMessage(msg, 0, msg.length), { errno: 1, message: "denied" });
+});

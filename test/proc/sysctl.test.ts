@@ -3,7 +3,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { readSysctl, readSysctlInt, readSysctlInts, readSysctls, sysctlPath } from "../../src/proc/sysctl.js";
+import {
+  readSysctl,
+  readSysctlInt,
+  readSysctlInts,
+  readSysctls,
+  readSysctlValue,
+  sysctlFile,
+  sysctlPath,
+  writeSysctl,
+} from "../../src/proc/sysctl.js";
 
 const root = mkdtempSync(join(tmpdir(), "idlereap-sysctl-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -48,4 +57,19 @@ test("the real kernel answers the status keys", () => {
   assert.ok((readSysctlInt("net/ipv4/tcp_keepalive_time") ?? 0) > 0);
   assert.equal(readSysctlInts("net/ipv4/ip_local_port_range")?.length, 2);
   assert.ok((readSysctlInt("fs/file-max") ?? 0) > 0);
+});
+
+test("the tune side of the layer: /proc/sys roots, normalised values, writes that stay under the root", () => {
+  const sys = join(root, "sys");
+  assert.equal(sysctlFile("net.ipv4.tcp_keepalive_time", sys), join(sys, "net/ipv4/tcp_keepalive_time"));
+  assert.equal(readSysctlValue("net.ipv4.ip_local_port_range", sys), "32768 60999");
+  assert.equal(readSysctlValue("net.ipv4.no_such_key", sys), undefined);
+  writeSysctl("net.ipv4.tcp_keepalive_time", "60", sys);
+  assert.equal(readSysctlValue("net.ipv4.tcp_keepalive_time", sys), "60");
+  writeSysctl("net.ipv4.tcp_keepalive_time", "7200", sys);
+  assert.throws(() => writeSysctl("net.ipv4.tcp_made_up", "1", sys), { code: "ENOENT" });
+  for (const bad of ["net/../../etc/passwd", "..", "net//ipv4", "/etc/passwd", "net/ipv4/"]) {
+    assert.throws(() => sysctlFile(bad, sys), /not a sysctl key/, bad);
+    assert.equal(readSysctlValue(bad, sys), undefined, bad);
+  }
 });

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { IdlereapError } from "../../src/errors.js";
+import { resolveNetns } from "../../src/kernel/netns.js";
 import { applyTune } from "../../src/tune/apply.js";
-import { resolveNetns } from "../../src/tune/netns.js";
 import { ProcSys } from "../../src/tune/proc-sys.js";
 import { loadProfile } from "../../src/tune/profile.js";
 import { rollbackTune } from "../../src/tune/rollback.js";
@@ -49,22 +49,29 @@ test("apply fast-release in a namespace, persist to a file, roll both back; the 
   await withNetns(async (ns) => {
     const before = nsValues(ns);
     const procSys = new ProcSys("/proc/sys", resolveNetns(ns.path));
-    assert.equal(procSys.netns.isHost, false);
+    assert.equal(procSys.isHost, false);
     const res = applyTune({ procSys, profile: loadProfile("fast-release"), stateDir: dir, persistFile });
     assert.deepEqual(nsValues(ns), ["60", "10", "3", "15", "8", before[5]]);
     assert.deepEqual(hostValues(), host, "host values unchanged");
-    assert.ok(existsSync(res.backupFile));
+    assert.ok(res.backupFile !== undefined && existsSync(res.backupFile));
     const conf = readFileSync(persistFile, "utf8");
     assert.match(conf, /# First probe after 60 s idle.*\n# source: .*\nnet\.ipv4\.tcp_keepalive_time = 60\n/);
     assert.match(conf, /\nnet\.ipv4\.tcp_tw_reuse = 1\n/);
     assert.deepEqual(readdirSync(join(dir, "sysctl.d")), ["90-idlereap.conf"], "no temp file left behind");
 
-    const rb = rollbackTune({ stateDir: dir });
+    const back = {
+      stateDir: dir,
+      netns: procSys.netns,
+      sysRoot: "/proc/sys",
+      sysctlDir: join(dir, "sysctl.d"),
+      yes: true,
+    };
+    const rb = rollbackTune(back);
     assert.deepEqual(nsValues(ns), before);
     assert.equal(existsSync(persistFile), false, "a file that did not exist before is removed");
     assert.deepEqual(rb.persist, { file: persistFile, action: "removed" });
     assert.deepEqual(hostValues(), host);
-    assert.throws(() => rollbackTune({ stateDir: dir }), /no backup to roll back/);
+    assert.throws(() => rollbackTune(back), /no backup to roll back for namespace/);
   });
 });
 
@@ -78,7 +85,7 @@ test("rollback restores the persisted file that was there before", async (t) => 
     applyTune({ procSys, profile: loadProfile("cloud-lb"), stateDir: dir, persistFile });
     assert.equal(ns.exec("sysctl", ["-n", "net.ipv4.tcp_keepalive_time"]).trim(), "180");
     assert.match(readFileSync(persistFile, "utf8"), /tcp_keepalive_time = 180/);
-    rollbackTune({ stateDir: dir });
+    rollbackTune({ stateDir: dir, netns: procSys.netns, sysRoot: "/proc/sys", sysctlDir: dir, yes: true });
     assert.equal(readFileSync(persistFile, "utf8"), "# an older file\nnet.ipv4.tcp_keepalive_time = 600\n");
     assert.equal(ns.exec("sysctl", ["-n", "net.ipv4.tcp_keepalive_time"]).trim(), "7200");
   });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
+import { resolveNetns } from "../../src/kernel/netns.js";
 import { audit, formatAudit } from "../../src/tune/audit.js";
-import { resolveNetns } from "../../src/tune/netns.js";
 import { ProcSys } from "../../src/tune/proc-sys.js";
 import { loadProfile } from "../../src/tune/profile.js";
 import { withNetns } from "../helpers/netns.js";

@@ -58,7 +58,7 @@ test("lint exits 1 on errors and prints file:line findings", async () => {
 test("apply without --yes prints the diff and changes nothing; with --yes it applies; rollback undoes", async (t) => {
   if (!needsPrivilege(t)) return;
   const dir = tempDir(t);
-  const env = { IDLEREAP_STATE_DIR: join(dir, "state") };
+  const env = { IDLEREAP_STATE_DIR: join(dir, "state"), IDLEREAP_SYSCTL_D: dir };
   const persist = join(dir, "90-idlereap.conf");
   await withNetns(async (ns) => {
     const time = () => ns.exec("sysctl", ["-n", "net.ipv4.tcp_keepalive_time"]).trim();
@@ -94,7 +94,7 @@ test("apply without --yes prints the diff and changes nothing; with --yes it app
     const row = report.rows.find((r) => r.key === "net.ipv4.tcp_keepalive_probes");
     assert.deepEqual([row?.value, row?.profileValue], ["3", "3"]);
 
-    const back = await run(["tune", "rollback"], env);
+    const back = await run(["tune", "rollback", "--netns", ns.name, "--yes"], env);
     assert.equal(back.code, 0, back.stderr);
     assert.match(back.stdout, /restored net\.ipv4\.tcp_keepalive_time = 7200/);
     assert.equal(time(), "7200");

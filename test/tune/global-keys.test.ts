@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { IdlereapError } from "../../src/errors.js";
-import { applyTune, planTune } from "../../src/tune/apply.js";
-import { type NetnsTarget, resolveNetns } from "../../src/tune/netns.js";
+import { CURRENT_NETNS, isHostNetns, type NetnsRef, resolveNetns } from "../../src/kernel/netns.js";
+import { applyTune, formatPlan, planTune } from "../../src/tune/apply.js";
 import { ProcSys } from "../../src/tune/proc-sys.js";
 import { loadProfile, parseProfile } from "../../src/tune/profile.js";
 import { rollbackTune } from "../../src/tune/rollback.js";
@@ -44,12 +44,13 @@ function fakeRoot(t: { after(fn: () => void): void }): {
   };
 }
 
-const INSIDE: NetnsTarget = { label: "some-container", path: undefined, isHost: false };
-const HOST: NetnsTarget = { label: "host", path: undefined, isHost: true };
+// Stand-ins that run in this process's namespace; only whether each counts as the host differs.
+const INSIDE: NetnsRef = { name: "some-container", path: null, inode: 1 };
+const HOST: NetnsRef = { name: "host", path: null, inode: 2 };
 
 test("global keys from inside a namespace are refused unless allowed; nothing changes first", (t) => {
   const fake = fakeRoot(t);
-  const procSys = new ProcSys(fake.root, INSIDE);
+  const procSys = new ProcSys(fake.root, INSIDE, false);
   const profile = loadProfile("high-concurrency");
   assert.deepEqual(planTune(profile, procSys).globalChanges, [
     "fs.file-max",
@@ -69,23 +70,35 @@ test("global keys from inside a namespace are refused unless allowed; nothing ch
   assert.equal(res.written.length, 7);
   assert.equal(fake.read("fs.nr_open"), "2097152");
   assert.equal(fake.read("net.ipv4.ip_local_port_range"), "10000 65535");
-  rollbackTune({ stateDir: fake.state });
+  rollbackTune({
+    stateDir: fake.state,
+    netns: INSIDE,
+    sysRoot: fake.root,
+    sysctlDir: fake.state,
+    allowGlobal: true,
+    yes: true,
+    isHost: false,
+  });
   assert.equal(fake.read("fs.nr_open"), "1048576");
   assert.equal(fake.read("fs.file-max"), "1000000");
   assert.equal(fake.read("net.ipv4.ip_local_port_range"), "32768 60999");
 });
 
-test("on the host's namespace global keys need no extra flag; limits already higher are kept", (t) => {
+test("on the host's namespace global keys need --allow-global too; limits already higher are kept", (t) => {
   const fake = fakeRoot(t);
   writeFileSync(join(fake.root, "net", "ipv4", "tcp_max_tw_buckets"), "5000000\n");
-  const procSys = new ProcSys(fake.root, HOST);
+  const procSys = new ProcSys(fake.root, HOST, true);
   const persistFile = join(fake.state, "90-idlereap.conf");
-  const res = applyTune({
-    procSys,
-    profile: loadProfile("high-concurrency"),
-    stateDir: fake.state,
-    persistFile,
-  });
+  const profile = loadProfile("high-concurrency");
+  assert.throws(
+    () => applyTune({ procSys, profile, stateDir: fake.state, persistFile }),
+    (e: unknown) =>
+      e instanceof IdlereapError &&
+      e.code === "IDLEREAP_ERR_TUNE_GLOBAL_KEY" &&
+      /fs\.file-max.*would change the whole host/.test(e.message),
+  );
+  assert.equal(fake.read("fs.file-max"), "1000000");
+  const res = applyTune({ procSys, profile, stateDir: fake.state, persistFile, allowGlobal: true });
   assert.equal(fake.read("fs.file-max"), "2097152");
   assert.equal(fake.read("net.ipv4.tcp_max_tw_buckets"), "5000000");
   assert.equal(res.plan.entries.find((e) => e.key === "net.ipv4.tcp_max_tw_buckets")?.keptHigher, true);
@@ -108,7 +121,11 @@ test("a real non-host namespace is recognised as such (writes still go to the te
     );
     assert.equal(fake.read("fs.file-max"), "1000000");
   });
-  assert.equal(resolveNetns(undefined).isHost, true, "the namespace the tests run in is the host's");
+  assert.equal(
+    isHostNetns(resolveNetns(CURRENT_NETNS)),
+    true,
+    "the namespace the tests run in is the host's",
+  );
   assert.throws(
     () => resolveNetns("idlereap-no-such-ns"),
     /network namespace "idlereap-no-such-ns" not found \(looked at \/run\/netns\/idlereap-no-such-ns/,
@@ -122,11 +139,38 @@ test("a key this kernel does not have is refused before anything changes", (t) =
     "x.yaml",
   );
   assert.throws(
-    () => applyTune({ procSys: new ProcSys(fake.root, HOST), profile, stateDir: fake.state }),
+    () => applyTune({ procSys: new ProcSys(fake.root, HOST, true), profile, stateDir: fake.state }),
     (e: unknown) =>
       e instanceof IdlereapError &&
       e.code === "IDLEREAP_ERR_TUNE_UNKNOWN_KEY" &&
       /tcp_made_up/.test(e.message),
   );
   assert.equal(fake.read("net.core.somaxconn"), "4096");
+});
+
+test("a key the catalog does not know is global: [global] in the plan, refused without --allow-global", (t) => {
+  const fake = fakeRoot(t);
+  mkdirSync(join(fake.root, "vm"), { recursive: true });
+  writeFileSync(join(fake.root, "vm", "swappiness"), "60\n");
+  const profile = parseProfile(
+    "name: x\ndescription: x\nsettings:\n  vm.swappiness: {value: 10, reason: r, source: s}\n",
+    "x.yaml",
+  );
+  for (const [ref, isHost] of [
+    [INSIDE, false],
+    [HOST, true],
+  ] as const) {
+    const procSys = new ProcSys(fake.root, ref, isHost);
+    const plan = planTune(profile, procSys);
+    assert.deepEqual(plan.globalChanges, ["vm.swappiness"]);
+    assert.match(
+      formatPlan(plan),
+      /~ vm\.swappiness\s+60 → 10\s+\[global\]\n! global keys would change the whole host/,
+    );
+    assert.throws(
+      () => applyTune({ procSys, profile, stateDir: fake.state }),
+      (e: unknown) => e instanceof IdlereapError && e.code === "IDLEREAP_ERR_TUNE_GLOBAL_KEY",
+    );
+    assert.equal(fake.read("vm.swappiness"), "60");
+  }
 });

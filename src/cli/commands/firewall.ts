@@ -6,11 +6,13 @@ import {
   applyFirewall,
   DEFAULT_CLOSE_WAIT_S,
   DEFAULT_ESTABLISHED_S,
+  type FlowUpdate,
   firewallStatus,
   removeFirewall,
+  type Untracked,
 } from "../../firewall/firewall.js";
 import type { PortTimeout } from "../../firewall/ruleset.js";
-import { resolveNetns } from "../../tune/netns.js";
+import { CURRENT_NETNS, resolveNetns } from "../../kernel/netns.js";
 import { parseDuration } from "../../util/duration.js";
 import { io } from "../io.js";
 import { strict } from "./tune.js";
@@ -50,7 +52,7 @@ function seconds(flag: string, value: string): number {
 }
 
 function netnsPath(spec: string | undefined): string | undefined {
-  return resolveNetns(spec).path;
+  return resolveNetns(spec ?? CURRENT_NETNS).path ?? undefined;
 }
 
 function print(text: string): void {
@@ -75,15 +77,38 @@ function applyCommand(): Command {
           print(`would run:\n${r.commands.join("\n")}\nnothing changed (run again with --yes to apply)\n`);
         } else {
           print(`installed table inet idlereap for port(s) ${r.ports.map((p) => p.port).join(", ")}\n`);
-          for (const u of r.updates) {
-            print(
-              `${u.ok ? "shortened" : "could not shorten"} ${u.flow.src}:${u.flow.sport} -> ${u.flow.dst}:${u.flow.dport} ${u.flow.state} from ${u.from}s to ${u.to}s\n`,
-            );
-          }
+          print(formatUpdates(r.updates));
         }
+        print(formatUntracked(r.untracked));
         print(`warning: ${r.warning}\n`);
       },
     );
+}
+
+/** Flows that existed before the table: their remaining time changes, their policy does not. */
+function formatUpdates(updates: readonly FlowUpdate[]): string {
+  if (updates.length === 0) return "";
+  const lines = updates.map(
+    (u) =>
+      `${u.ok ? "set" : "could not set"} ${u.flow.src}:${u.flow.sport} -> ${u.flow.dst}:${u.flow.dport} ${u.flow.state}: ${u.from}s left -> ${u.to}s left`,
+  );
+  const restored = updates.find((u) => u.restoredTo !== undefined)?.restoredTo;
+  lines.push(
+    `note: the flow(s) above existed before the table, and a timeout policy cannot be attached to an existing flow: the new time holds only while a flow stays idle; its next packet restores the default (${restored === undefined ? "nf_conntrack_tcp_timeout_established" : `${restored}s`}). Only flows opened from now on keep the port's timeout.`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function formatUntracked(untracked: readonly Untracked[]): string {
+  let out = "";
+  for (const u of untracked) {
+    if (u.connections === undefined) {
+      out += `note: port ${u.port}: the socket table could not be read, so connections conntrack does not track are not counted\n`;
+    } else if (u.connections.length > 0) {
+      out += `note: port ${u.port}: ${u.connections.length} connection(s) have no conntrack entry (conntrack was not tracking them when they opened, e.g. it was only just enabled in this namespace): no timeout applies to them until their next packet, when conntrack picks them up with the port's timeout\n`;
+    }
+  }
+  return out;
 }
 
 function statusCommand(): Command {
@@ -96,11 +121,22 @@ function statusCommand(): Command {
       if (o.json) return print(`${JSON.stringify(s, null, 2)}\n`);
       if (!s.installed) return print("table inet idlereap is not installed\n");
       for (const p of s.ports) {
+        const untracked =
+          p.untracked === undefined
+            ? ", untracked connections unknown (socket table not read)"
+            : p.untracked.length > 0
+              ? `, ${p.untracked.length} connection(s) not tracked by conntrack (not covered until their next packet)`
+              : "";
         print(
-          `port ${p.port}: established ${p.established}s, close_wait ${p.closeWait}s, ${p.flows.length} flow(s)\n`,
+          `port ${p.port}: established ${p.established}s, close_wait ${p.closeWait}s, ${p.flows.length} flow(s)${untracked}\n`,
         );
-        for (const f of p.flows)
-          print(`  ${f.src}:${f.sport} -> ${f.dst}:${f.dport} ${f.state} ${f.timeout}s left\n`);
+        for (const f of p.flows) {
+          const why = f.predatesPolicy
+            ? " (predates the table: the default policy applies and each packet restores its timeout)"
+            : "";
+          print(`  ${f.src}:${f.sport} -> ${f.dst}:${f.dport} ${f.state} ${f.timeout}s left${why}\n`);
+        }
+        for (const c of p.untracked ?? []) print(`  ${c} not tracked by conntrack\n`);
       }
     });
 }

@@ -130,7 +130,7 @@ function report(
 
 function parseGrace(text: string): number {
   try {
-    return parseDuration(text, "--grace");
+    return parseDuration(text, "--grace", { timer: true });
   } catch (err) {
     throw usage((err as Error).message, "--grace");
   }

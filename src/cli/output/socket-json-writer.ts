@@ -61,7 +61,12 @@ export class SocketJsonWriter {
   constructor(onOutput: (bytes: Buffer) => void, cgroup: CgroupResolver) {
     compiled ??= new wasm.Module(Buffer.from(SOCKET_JSON_WASM, "base64"));
     const imports = {
-      "socket-json": { cgroupSegment: (lo: number, hi: number) => this.#cgroup(cgroup, lo, hi) },
+      "socket-json": {
+        // WebAssembly hands u32 arguments over as signed i32: `>>> 0` makes them unsigned again.
+        cgroupSegment: (lo: number, hi: number) => this.#cgroup(cgroup, lo >>> 0, hi >>> 0),
+        numberText: (lo: number, hi: number, at: number) =>
+          this.#memory.write(String((lo >>> 0) + (hi >>> 0) * 4294967296), at >>> 0, "latin1"),
+      },
     };
     this.#x = new wasm.Instance(compiled, imports).exports as unknown as Exports;
     this.#onOutput = onOutput;
