@@ -31,7 +31,7 @@ export const collect = (value: string, previous: string[] | undefined): string[]
 export function addNetnsOption(cmd: Command): Command {
   return cmd.option(
     "--netns <name|path|all>",
-    "network namespace: host (default), a name, a path, or all",
+    "network namespace: the one the command runs in (default), host (PID 1's), a name, a path, or all",
     collect,
   );
 }

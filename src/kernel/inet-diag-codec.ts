@@ -271,6 +271,12 @@ export class DiagMessageView {
       ? (this.buf[this.infoOff + TCP_INFO.retransmits] as number)
       : undefined;
   }
+  /** Keepalive or zero-window probes sent and not answered (tcpi_probes); an ACK resets it. */
+  get probes(): number | undefined {
+    return this.infoOff >= 0 && this.infoLen > TCP_INFO.probes
+      ? (this.buf[this.infoOff + TCP_INFO.probes] as number)
+      : undefined;
+  }
   get bytesAcked(): number | undefined {
     return this.infoU64(TCP_INFO.bytesAcked);
   }

@@ -134,8 +134,9 @@ export const policySchema = z
     interval: duration("interval", TIMER)
       .prefault("5s")
       .refine((ms) => ms >= 100, "must be at least 100ms"),
-    namespaces: z.array(z.string().min(1)).min(1).default(["host"]).meta({
-      description: 'names under /run/netns, paths, "host", or "all" (new namespaces are picked up)',
+    namespaces: z.array(z.string().min(1)).min(1).default(["current"]).meta({
+      description:
+        '"current" (where the daemon runs), "host" (PID 1\'s), names under /run/netns, paths, or "all" (new namespaces are picked up)',
     }),
     protect: z
       .strictObject({

@@ -1,5 +1,6 @@
 // Findings of the status report: each a severity, one line of why, and the command that fixes the
 // problem or digs deeper. Pure over a namespace's status.
+import { CURRENT_NETNS } from "../kernel/netns.js";
 import { formatDuration } from "../util/duration.js";
 import type { Resource } from "./pressure.js";
 import type { NetnsStatus, ProcessCount } from "./status.js";
@@ -22,7 +23,7 @@ const who = (p: ProcessCount) => (p.pid === null ? "unknown process" : `${p.comm
 
 export function findingsFor(st: NetnsStatus): Finding[] {
   const out: Finding[] = [];
-  const nsFlag = st.netns === "host" ? "" : ` --netns ${st.netns}`;
+  const nsFlag = st.netns === "host" || st.netns === CURRENT_NETNS ? "" : ` --netns ${st.netns}`;
   const add = (id: string, severity: Severity, message: string, command: string) =>
     out.push({ id, severity, netns: st.netns, message, command });
 

@@ -1,10 +1,10 @@
-// Which network namespaces a command looks at: the host's by default, named or given by path, or
+// Which network namespaces a command looks at: the one it runs in by default, named or given by path, or
 // every distinct one on the machine ("all"), each once.
-import { type NetnsRef, resolveNetns } from "../kernel/netns.js";
+import { CURRENT_NETNS, type NetnsRef, resolveNetns } from "../kernel/netns.js";
 import { listNetns } from "../proc/netns-inventory.js";
 
 export function selectNamespaces(specs: readonly string[] | undefined, procRoot?: string): NetnsRef[] {
-  if (!specs || specs.length === 0) return [resolveNetns("host")];
+  if (!specs || specs.length === 0) return [resolveNetns(CURRENT_NETNS)];
   const out = new Map<number, NetnsRef>();
   for (const spec of specs) {
     const refs = spec === "all" ? allNamespaces(procRoot) : [resolveNetns(spec)];

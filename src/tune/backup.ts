@@ -5,7 +5,7 @@ import { existsSync, readdirSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { IdlereapError, TuneBackupError } from "../errors.js";
-import { type NetnsRef, resolveNetns } from "../kernel/netns.js";
+import { isHostNetns, type NetnsRef, resolveNetns } from "../kernel/netns.js";
 import { MAX_CONFIG_BYTES, readConfigFile } from "../util/config-file.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { folklore } from "./sysctl-catalog.js";
@@ -99,7 +99,8 @@ export function backupIsFor(b: Backup, target: NetnsRef): boolean {
   try {
     return resolveNetns(b.netnsLabel).inode === target.inode;
   } catch {
-    return false;
+    // "host" cannot be resolved where PID 1's namespace is unreadable; such a backup was taken here.
+    return b.netnsLabel === "host" && isHostNetns(target);
   }
 }
 

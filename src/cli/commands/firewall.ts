@@ -12,12 +12,13 @@ import {
   type Untracked,
 } from "../../firewall/firewall.js";
 import type { PortTimeout } from "../../firewall/ruleset.js";
-import { resolveNetns } from "../../kernel/netns.js";
+import { CURRENT_NETNS, resolveNetns } from "../../kernel/netns.js";
 import { parseDuration } from "../../util/duration.js";
 import { io } from "../io.js";
 import { strict } from "./tune.js";
 
-const NETNS_HELP = "network namespace: host, a name in /run/netns, or a path like /proc/PID/ns/net";
+const NETNS_HELP =
+  "network namespace: the one the command runs in (default), host (PID 1's), a name in /run/netns, or a path";
 
 function parsePort(value: string, previous: number[] = []): number[] {
   const ports = value.split(",").map((v) => v.trim());
@@ -51,7 +52,7 @@ function seconds(flag: string, value: string): number {
 }
 
 function netnsPath(spec: string | undefined): string | undefined {
-  return resolveNetns(spec ?? "host").path ?? undefined;
+  return resolveNetns(spec ?? CURRENT_NETNS).path ?? undefined;
 }
 
 function print(text: string): void {

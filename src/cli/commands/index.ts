@@ -8,6 +8,7 @@ export const commandLoaders: Record<string, () => Promise<Factory>> = {
   status: async () => (await import("./status.js")).statusCommand,
   ls: async () => (await import("./ls.js")).lsCommand,
   kill: async () => (await import("./kill.js")).killCommand,
+  probe: async () => (await import("./probe.js")).probeCommand,
   run: async () => (await import("./run.js")).runCommand,
   tune: async () => (await import("./tune.js")).tuneCommand,
   firewall: async () => (await import("./firewall.js")).firewallCommand,

@@ -3,7 +3,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
-import { type NetnsRef, resolveNetns } from "../../kernel/netns.js";
+import { CURRENT_NETNS, type NetnsRef, resolveNetns } from "../../kernel/netns.js";
 import { applyTune, formatPlan, planTune } from "../../tune/apply.js";
 import { audit, formatAudit } from "../../tune/audit.js";
 import { DEFAULT_STATE_DIR } from "../../tune/backup.js";
@@ -28,9 +28,9 @@ function roots() {
   };
 }
 
-/** --netns: host (default), a name in /run/netns, or a path like /proc/PID/ns/net. */
+/** --netns: the namespace the command runs in (default), host, a name in /run/netns, or a path. */
 function target(spec: string | undefined): NetnsRef {
-  return resolveNetns(spec ?? "host");
+  return resolveNetns(spec ?? CURRENT_NETNS);
 }
 
 function out(text: string): void {
@@ -44,7 +44,8 @@ export function strict(cmd: Command): Command {
   return cmd;
 }
 
-const NETNS_HELP = "network namespace: host, a name in /run/netns, or a path like /proc/PID/ns/net";
+const NETNS_HELP =
+  "network namespace: the one the command runs in (default), host (PID 1's), a name in /run/netns, or a path";
 
 function auditCommand(): Command {
   return new Command("audit")

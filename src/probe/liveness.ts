@@ -1,0 +1,312 @@
+// Tells an idle connection whose peer is alive from one whose peer is gone, without sending
+// application data: through a duplicate of the owner's descriptor, keepalive is switched on with a
+// one-second idle and interval (the kernel sends a probe at once), sock_diag shows whether the peer
+// ACKs, and every option is put back exactly as it was read. Nothing else reveals an idle peer's
+// liveness: with no data in flight there is no missing ACK to see.
+
+import {
+  type KeepaliveOptions,
+  MAX_KEEPCNT,
+  readKeepaliveOptions,
+  sameKeepaliveOptions,
+  writeKeepaliveOptions,
+} from "../kernel/keepalive-options.js";
+import { close } from "../kernel/libc.js";
+import type { NetnsRef } from "../kernel/netns.js";
+import { DiagSocket } from "../kernel/sock-diag.js";
+import { STATE } from "../kernel/structs.js";
+import type { TcpSocket } from "../model/tcp-socket.js";
+import { Closer } from "../reap/closer.js";
+import type { JournalEntry, ProbeJournal } from "./probe-journal.js";
+
+export type Liveness = "alive" | "dead" | "unknown";
+
+export interface ProbeOptions {
+  /** Unanswered probes that make a peer dead; default 3. */
+  readonly probes?: number;
+  /** Time between probes, ms, whole seconds (TCP_KEEPINTVL); default 1000. */
+  readonly intervalMs?: number;
+  /** How long a probe may take to be answered beyond twice the round trip, ms; default 100. */
+  readonly answerWaitMs?: number;
+  /** How often sock_diag is read while probes are out, ms; default 100. */
+  readonly pollMs?: number;
+  /** Where the options being changed are written first, so that an interrupted probe can be undone. */
+  readonly journal?: ProbeJournal;
+  /** Ends the watch early (Ctrl-C): what is not classified yet is unknown, and everything is put back. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ProbeResult {
+  readonly socket: TcpSocket;
+  readonly liveness: Liveness;
+  /** For alive: how long after the first probe the peer's ACK was seen, ms (bounded by the poll). */
+  readonly answeredMs?: number;
+  /** Probes the kernel sent that were not answered when the socket was classified. */
+  readonly unanswered?: number;
+  /** Why the liveness is unknown, or what was not put back. */
+  readonly reason?: string;
+  /** The options as they were before the probe (absent when they could not be read). */
+  readonly before?: KeepaliveOptions;
+  /** Every option reads back as before (false also when the socket closed during the probe). */
+  readonly restored: boolean;
+}
+
+interface Live {
+  readonly socket: TcpSocket;
+  readonly before: KeepaliveOptions;
+  readonly startedAt: number;
+  result?: ProbeResult;
+  /** Options put back already (a socket is restored as soon as it is classified). */
+  settled?: boolean;
+}
+
+export const PROBE_DEFAULTS = Object.freeze({ probes: 3, intervalMs: 1000, answerWaitMs: 100, pollMs: 100 });
+
+/** Probes every established socket of `sockets` that has an owner; the rest come back unknown. */
+export async function probeLiveness(
+  sockets: readonly TcpSocket[],
+  namespaces: ReadonlyMap<string, NetnsRef>,
+  options: ProbeOptions = {},
+): Promise<ProbeResult[]> {
+  const probes = Math.max(1, Math.min(options.probes ?? PROBE_DEFAULTS.probes, MAX_KEEPCNT - 1));
+  const intervalS = Math.max(1, Math.round((options.intervalMs ?? PROBE_DEFAULTS.intervalMs) / 1000));
+  const closer = new Closer(namespaces);
+  const results = new Map<TcpSocket, ProbeResult>();
+  const live: Live[] = [];
+  try {
+    const entries: JournalEntry[] = [];
+    const ready: { socket: TcpSocket; fd: number; before: KeepaliveOptions }[] = [];
+    for (const s of sockets) {
+      const verdict = unprobeable(s);
+      if (verdict) {
+        results.set(s, { socket: s, liveness: "unknown", reason: verdict, restored: true });
+        continue;
+      }
+      const dup = closer.duplicate(s);
+      if ("result" in dup) {
+        results.set(s, { socket: s, liveness: "unknown", reason: dup.detail ?? "", restored: true });
+        continue;
+      }
+      try {
+        const before = readKeepaliveOptions(dup.fd);
+        ready.push({ socket: s, fd: dup.fd, before });
+        entries.push(journalEntry(s, before));
+      } catch (err) {
+        close(dup.fd);
+        results.set(s, { socket: s, liveness: "unknown", reason: message(err), restored: true });
+      }
+    }
+    options.journal?.write(entries);
+    const probing: KeepaliveOptions = {
+      enabled: true,
+      idleS: 1,
+      intervalS,
+      count: MAX_KEEPCNT, // the kernel must not give up while we watch: classifying is not closing
+      userTimeoutMs: 0, // a user timeout would close a dead connection after the first probe
+    };
+    for (const r of ready) {
+      try {
+        writeKeepaliveOptions(r.fd, probing);
+        live.push({ socket: r.socket, before: r.before, startedAt: performance.now() });
+      } catch (err) {
+        results.set(
+          r.socket,
+          restoreNow(r.fd, r.socket, r.before, `setting the probe failed: ${message(err)}`),
+        );
+      } finally {
+        close(r.fd);
+      }
+    }
+    const settle = (l: Live) => {
+      results.set(l.socket, restore(closer, l));
+      l.settled = true;
+    };
+    await watch(live, namespaces, settle, {
+      probes,
+      deadAfterMs: (probes - 1) * intervalS * 1000,
+      answerWaitMs: options.answerWaitMs ?? PROBE_DEFAULTS.answerWaitMs,
+      pollMs: options.pollMs ?? PROBE_DEFAULTS.pollMs,
+      signal: options.signal,
+    });
+  } finally {
+    for (const l of live) if (!l.settled) results.set(l.socket, restore(closer, l));
+    if (live.length > 0 || options.journal) options.journal?.clear();
+    closer.release();
+  }
+  return sockets.map((s) => results.get(s) as ProbeResult);
+}
+
+/** Why a socket is not probed, or undefined when it can be. */
+function unprobeable(s: TcpSocket): string | undefined {
+  if (s.state !== "established") return `${s.state}: only established connections are probed`;
+  if (s.pid === null || s.fd === null) return "no process holds this socket (or its owner is not visible)";
+  if ((s.unacked ?? 0) > 0) {
+    return "data is in flight: the kernel sends no keepalive probe while data is unacknowledged (see lastAckMs)";
+  }
+  return undefined;
+}
+
+interface WatchPlan {
+  signal: AbortSignal | undefined;
+  probes: number;
+  deadAfterMs: number;
+  answerWaitMs: number;
+  pollMs: number;
+}
+
+/** Polls sock_diag until every socket is classified; each is handed to `settle` once it is. */
+async function watch(
+  live: Live[],
+  namespaces: ReadonlyMap<string, NetnsRef>,
+  settle: (l: Live) => void,
+  plan: WatchPlan,
+): Promise<void> {
+  const byNetns = new Map<string, Map<string, Live>>();
+  for (const l of live) {
+    let m = byNetns.get(l.socket.netns);
+    if (!m) {
+      m = new Map();
+      byNetns.set(l.socket.netns, m);
+    }
+    m.set(l.socket.cookie, l);
+  }
+  const diags = new Map<string, DiagSocket>();
+  try {
+    for (const name of byNetns.keys()) {
+      const ref = namespaces.get(name);
+      if (ref) diags.set(name, DiagSocket.open(ref));
+    }
+    // A socket that starts sending data stops being probed (the kernel sends no keepalive probe
+    // while data is unacknowledged), so the watch has an end of its own.
+    const giveUpAt = performance.now() + plan.deadAfterMs + plan.answerWaitMs + 2000;
+    let pending = live.length;
+    while (pending > 0) {
+      await sleep(plan.pollMs);
+      const stop = plan.signal?.aborted
+        ? "the probe was interrupted"
+        : performance.now() > giveUpAt
+          ? "no probe was answered or left unanswered in time (data in flight?)"
+          : undefined;
+      if (stop) {
+        for (const l of live)
+          l.result ??= { socket: l.socket, liveness: "unknown", reason: stop, restored: false };
+        break;
+      }
+      for (const [name, wanted] of byNetns) {
+        const seen = new Set<string>();
+        diags
+          .get(name)
+          ?.dump({ family: 4, states: 1 << STATE.ESTABLISHED, info: true }, (v) =>
+            observe(v, wanted, seen, plan),
+          );
+        diags
+          .get(name)
+          ?.dump({ family: 6, states: 1 << STATE.ESTABLISHED, info: true }, (v) =>
+            observe(v, wanted, seen, plan),
+          );
+        for (const [cookie, l] of wanted) {
+          if (!seen.has(cookie) && !l.result) {
+            l.result = {
+              socket: l.socket,
+              liveness: "unknown",
+              reason: "closed during the probe",
+              restored: false,
+            };
+          }
+        }
+      }
+      pending = 0;
+      for (const l of live) {
+        if (!l.result) pending++;
+        else if (!l.settled) settle(l);
+      }
+    }
+  } finally {
+    for (const d of diags.values()) d.close();
+  }
+}
+
+type View = Parameters<Parameters<DiagSocket["dump"]>[1]>[0];
+
+function observe(v: View, wanted: Map<string, Live>, seen: Set<string>, plan: WatchPlan): void {
+  const cookie = v.cookieText;
+  const l = wanted.get(cookie);
+  if (!l) return;
+  seen.add(cookie);
+  if (l.result) return;
+  const elapsed = performance.now() - l.startedAt;
+  const lastAck = v.lastAckMs;
+  const unanswered = v.probes ?? 0;
+  if (lastAck !== undefined && lastAck < elapsed) {
+    l.result = {
+      socket: l.socket,
+      liveness: "alive",
+      answeredMs: Math.max(0, Math.round(elapsed - lastAck)),
+      unanswered,
+      restored: false,
+    };
+    return;
+  }
+  const rtt = v.rttMs ?? 0;
+  if (unanswered >= plan.probes && elapsed >= plan.deadAfterMs + plan.answerWaitMs + 2 * rtt) {
+    l.result = { socket: l.socket, liveness: "dead", unanswered, restored: false };
+  }
+}
+
+/** Puts the options back through a fresh duplicate and reads them again to prove it. */
+function restore(closer: Closer, l: Live): ProbeResult {
+  const result: ProbeResult = l.result ?? {
+    socket: l.socket,
+    liveness: "unknown",
+    reason: "interrupted",
+    restored: false,
+  };
+  const dup = closer.duplicate(l.socket);
+  if ("result" in dup) {
+    const gone = dup.reason === "gone" || dup.reason === "identity-changed";
+    return {
+      ...result,
+      before: l.before,
+      restored: gone, // a socket its owner closed keeps nothing of ours
+      ...(gone ? {} : { reason: `not restored: ${dup.detail ?? dup.reason}` }),
+    };
+  }
+  const out = restoreNow(dup.fd, l.socket, l.before, undefined);
+  close(dup.fd);
+  return {
+    ...result,
+    before: l.before,
+    restored: out.restored,
+    ...(out.reason ? { reason: out.reason } : {}),
+  };
+}
+
+function restoreNow(
+  fd: number,
+  s: TcpSocket,
+  before: KeepaliveOptions,
+  why: string | undefined,
+): ProbeResult {
+  try {
+    writeKeepaliveOptions(fd, before);
+    const after = readKeepaliveOptions(fd);
+    const restored = sameKeepaliveOptions(before, after);
+    const reason = restored ? why : `options read back differ: ${JSON.stringify(after)}`;
+    return { socket: s, liveness: "unknown", before, restored, ...(reason ? { reason } : {}) };
+  } catch (err) {
+    return {
+      socket: s,
+      liveness: "unknown",
+      before,
+      restored: false,
+      reason: `not restored: ${message(err)}`,
+    };
+  }
+}
+
+function journalEntry(s: TcpSocket, before: KeepaliveOptions): JournalEntry {
+  return { netns: s.netns, pid: s.pid as number, fd: s.fd as number, inode: s.inode, before };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

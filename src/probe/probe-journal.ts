@@ -1,0 +1,156 @@
+// What a liveness probe changed, written before it changes anything: one file per probing process
+// under the run directory. A probe that ends normally deletes its file; one that was killed leaves
+// it, and the next probe (or `idlereap probe --recover`) puts the options back from it.
+import { chmodSync, fstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import {
+  type KeepaliveOptions,
+  readKeepaliveOptions,
+  sameKeepaliveOptions,
+  writeKeepaliveOptions,
+} from "../kernel/keepalive-options.js";
+import { close, pidfdGetfd, pidfdOpen } from "../kernel/libc.js";
+import { writeFileAtomic } from "../tune/atomic-write.js";
+
+export const DEFAULT_RUN_DIR = "/run/idlereap";
+
+export interface JournalEntry {
+  readonly netns: string;
+  readonly pid: number;
+  readonly fd: number;
+  readonly inode: number;
+  readonly before: KeepaliveOptions;
+}
+
+const count = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+const journalSchema = z.object({
+  version: z.literal(1),
+  pid: count,
+  entries: z
+    .array(
+      z.object({
+        netns: z.string().max(4096),
+        pid: count,
+        fd: count,
+        inode: count,
+        before: z.object({
+          enabled: z.boolean(),
+          idleS: count,
+          intervalS: count,
+          count: count,
+          userTimeoutMs: count,
+        }),
+      }),
+    )
+    .max(1_000_000),
+});
+
+export interface RecoveryReport {
+  /** Sockets whose options were put back. */
+  restored: number;
+  /** Sockets that are gone (their owner closed them): nothing to put back. */
+  gone: number;
+  /** Sockets whose options could not be put back, with why. */
+  failed: { pid: number; fd: number; reason: string }[];
+}
+
+export class ProbeJournal {
+  readonly file: string;
+
+  constructor(readonly dir: string = DEFAULT_RUN_DIR) {
+    this.file = join(dir, "probes", `${process.pid}.json`);
+  }
+
+  write(entries: readonly JournalEntry[]): void {
+    if (entries.length === 0) return;
+    ensurePrivateDir(join(this.dir, "probes"));
+    writeFileAtomic(this.file, JSON.stringify({ version: 1, pid: process.pid, entries }), 0o600);
+  }
+
+  clear(): void {
+    rmSync(this.file, { force: true });
+  }
+
+  /** Puts back what probes of processes that are no longer running left changed. */
+  recover(): RecoveryReport {
+    const report: RecoveryReport = { restored: 0, gone: 0, failed: [] };
+    let names: string[];
+    try {
+      names = readdirSync(join(this.dir, "probes"));
+    } catch {
+      return report;
+    }
+    for (const name of names) {
+      const m = /^(\d+)\.json$/.exec(name);
+      if (!m || Number(m[1]) === process.pid || processRuns(Number(m[1]))) continue;
+      const file = join(this.dir, "probes", name);
+      const entries = readJournal(file, report);
+      for (const e of entries) restoreEntry(e, report);
+      rmSync(file, { force: true });
+    }
+    return report;
+  }
+}
+
+function readJournal(file: string, report: RecoveryReport): readonly JournalEntry[] {
+  try {
+    return journalSchema.parse(JSON.parse(readFileSync(file, "utf8"))).entries;
+  } catch (err) {
+    report.failed.push({ pid: 0, fd: 0, reason: `${file} is not a probe journal: ${String(err)}` });
+    return [];
+  }
+}
+
+function restoreEntry(e: JournalEntry, report: RecoveryReport): void {
+  let pidfd: number;
+  try {
+    pidfd = pidfdOpen(e.pid);
+  } catch {
+    report.gone++;
+    return;
+  }
+  try {
+    let fd: number;
+    try {
+      fd = pidfdGetfd(pidfd, e.fd);
+    } catch {
+      report.gone++;
+      return;
+    }
+    try {
+      if (fstatSync(fd).ino !== e.inode) {
+        report.gone++;
+        return;
+      }
+      writeKeepaliveOptions(fd, e.before);
+      if (sameKeepaliveOptions(readKeepaliveOptions(fd), e.before)) report.restored++;
+      else report.failed.push({ pid: e.pid, fd: e.fd, reason: "options read back differ" });
+    } catch (err) {
+      report.failed.push({ pid: e.pid, fd: e.fd, reason: String(err) });
+    } finally {
+      close(fd);
+    }
+  } finally {
+    close(pidfd);
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Creates `dir` as 0700 whatever the umask (mkdir's mode is filtered by it). */
+function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}

@@ -1,0 +1,178 @@
+// The liveness probe against real peers across two namespaces joined by veth: peers cut off by an
+// nft drop in their own namespace come back dead, the others alive, and every socket's keepalive
+// options read back exactly as before. A probe killed mid-way is undone by the next one.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { runCli } from "../helpers/cli.js";
+import type { TestNetns } from "../helpers/netns.js";
+import { needsPrivilege } from "../helpers/privileged.js";
+import { needsTool } from "../helpers/tools.js";
+import { blackholePorts, withVethPair } from "../helpers/veth.js";
+
+const PEERS = new URL("../fixtures/peers.mjs", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+interface Ready {
+  pid: number;
+  port: number;
+  localPorts: number[];
+}
+
+interface ProbeJson {
+  summary: { alive: number; dead: number; unknown: number; notRestored: number };
+  connections: {
+    remotePort: number;
+    liveness: string;
+    restored: boolean;
+    before: {
+      enabled: boolean;
+      idleS: number;
+      intervalS: number;
+      count: number;
+      userTimeoutMs: number;
+    } | null;
+  }[];
+}
+
+/** Keepalive timers armed on the server side of the connections to `port`, as ss shows them. */
+function keepaliveTimers(ns: TestNetns, port: number): number {
+  const out = ns.exec("ss", ["-tanoH", "state", "established", `( sport = :${port} )`]);
+  return out.split("\n").filter((l) => l.includes("timer:(keepalive")).length;
+}
+
+test("probe: blackholed peers are dead, the others alive, and every option is put back", async (t) => {
+  if (!needsPrivilege(t) || !needsTool(t, "nft", "nftables")) return;
+  await withVethPair(async ({ near, far, nearAddress }) => {
+    const server = await near.spawnFixture<Ready>(PEERS, [JSON.stringify({ listen: nearAddress })]);
+    const client = await far.spawnFixture<Ready>(PEERS, [
+      JSON.stringify({ connect: nearAddress, port: server.ready.port, count: 8 }),
+    ]);
+    const dead = client.ready.localPorts.slice(0, 3);
+    blackholePorts(far, dead);
+    assert.equal(keepaliveTimers(near, server.ready.port), 0);
+
+    const r = await runCli(["probe", "--netns", near.name, "--sport", String(server.ready.port), "--json"], {
+      IDLEREAP_RUN_DIR: mkdtempSync(join(tmpdir(), "irt-run-")),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as ProbeJson;
+    assert.deepEqual(report.summary, { alive: 5, dead: 3, unknown: 0, notRestored: 0 });
+    for (const c of report.connections) {
+      assert.equal(c.liveness, dead.includes(c.remotePort) ? "dead" : "alive", `peer port ${c.remotePort}`);
+      assert.equal(c.restored, true);
+      assert.equal(c.before?.enabled, false);
+    }
+    assert.equal(keepaliveTimers(near, server.ready.port), 0, "keepalive is off again, as before");
+    // The dead peers' connections are still there: a probe classifies, it does not close.
+    const established = near.exec("ss", [
+      "-tanH",
+      "state",
+      "established",
+      `( sport = :${server.ready.port} )`,
+    ]);
+    assert.equal(established.trim().split("\n").length, 8);
+  });
+});
+
+test("probe: an application's own keepalive settings survive the probe exactly", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withVethPair(async ({ near, far, nearAddress }) => {
+    const server = await near.spawnFixture<Ready>(PEERS, [
+      JSON.stringify({ listen: nearAddress, keepaliveMs: 45_000 }),
+    ]);
+    await far.spawnFixture<Ready>(PEERS, [
+      JSON.stringify({ connect: nearAddress, port: server.ready.port, count: 2 }),
+    ]);
+    const first = await runCli(
+      ["probe", "--netns", near.name, "--sport", String(server.ready.port), "--json"],
+      {
+        IDLEREAP_RUN_DIR: mkdtempSync(join(tmpdir(), "irt-run-")),
+      },
+    );
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout) as ProbeJson;
+    assert.equal(report.summary.alive, 2);
+    for (const c of report.connections) {
+      // Node's setKeepAlive(true, 45 s): SO_KEEPALIVE and TCP_KEEPIDLE 45; libuv sets 1 s and 10 probes.
+      assert.deepEqual(c.before, { enabled: true, idleS: 45, intervalS: 1, count: 10, userTimeoutMs: 0 });
+    }
+    const again = JSON.parse(
+      (
+        await runCli(["probe", "--netns", near.name, "--sport", String(server.ready.port), "--json"], {
+          IDLEREAP_RUN_DIR: mkdtempSync(join(tmpdir(), "irt-run-")),
+        })
+      ).stdout,
+    ) as ProbeJson;
+    for (const c of again.connections) assert.deepEqual(c.before, report.connections[0]?.before);
+  });
+});
+
+test("probe: a probe killed mid-way is undone by the next one from its journal", async (t) => {
+  if (!needsPrivilege(t) || !needsTool(t, "nft", "nftables")) return;
+  const runDir = mkdtempSync(join(tmpdir(), "irt-run-"));
+  t.after(() => rmSync(runDir, { recursive: true, force: true }));
+  await withVethPair(async ({ near, far, nearAddress }) => {
+    const server = await near.spawnFixture<Ready>(PEERS, [JSON.stringify({ listen: nearAddress })]);
+    const client = await far.spawnFixture<Ready>(PEERS, [
+      JSON.stringify({ connect: nearAddress, port: server.ready.port, count: 4 }),
+    ]);
+    blackholePorts(far, client.ready.localPorts); // unanswered, the probe is still out when it is killed
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/run.ts", "probe", "--netns", near.name, "--probes", "50"],
+      { cwd: ROOT, env: { ...process.env, IDLEREAP_RUN_DIR: runDir }, stdio: "ignore" },
+    );
+    const journalDir = join(runDir, "probes");
+    const deadline = Date.now() + 20_000;
+    while (!(existsSync(journalDir) && readdirSync(journalDir).some((f) => f.endsWith(".json")))) {
+      assert.ok(Date.now() < deadline, "the probe wrote its journal");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    assert.equal(keepaliveTimers(near, server.ready.port), 4, "the killed probe left keepalive on");
+
+    const r = await runCli(["probe", "--recover", "--json"], { IDLEREAP_RUN_DIR: runDir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { restored: 4, gone: 0, failed: [] });
+    assert.equal(keepaliveTimers(near, server.ready.port), 0);
+    assert.deepEqual(readdirSync(journalDir), []);
+  });
+});
+
+test("probe: SIGTERM ends the probe early and puts every option back before exiting", async (t) => {
+  if (!needsPrivilege(t) || !needsTool(t, "nft", "nftables")) return;
+  const runDir = mkdtempSync(join(tmpdir(), "irt-run-"));
+  t.after(() => rmSync(runDir, { recursive: true, force: true }));
+  await withVethPair(async ({ near, far, nearAddress }) => {
+    const server = await near.spawnFixture<Ready>(PEERS, [JSON.stringify({ listen: nearAddress })]);
+    const client = await far.spawnFixture<Ready>(PEERS, [
+      JSON.stringify({ connect: nearAddress, port: server.ready.port, count: 3 }),
+    ]);
+    blackholePorts(far, client.ready.localPorts);
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/run.ts", "probe", "--netns", near.name, "--probes", "50"],
+      { cwd: ROOT, env: { ...process.env, IDLEREAP_RUN_DIR: runDir }, stdio: "ignore" },
+    );
+    const journalDir = join(runDir, "probes");
+    const deadline = Date.now() + 20_000;
+    while (!(existsSync(journalDir) && readdirSync(journalDir).some((f) => f.endsWith(".json")))) {
+      assert.ok(Date.now() < deadline, "the probe wrote its journal");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(keepaliveTimers(near, server.ready.port), 3, "the probe is out");
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    assert.equal(code, 130);
+    assert.equal(keepaliveTimers(near, server.ready.port), 0);
+    assert.deepEqual(readdirSync(journalDir), []);
+  });
+});
