@@ -20,9 +20,11 @@ test("the image builds and its idlereap runs status, ls --json and run --check",
   buildSingleExecutable();
   const tag = `localhost/idlereap-test:${process.pid}`;
   execFileSync(process.execPath, ["scripts/build-image.mjs", "--tag", tag], { cwd: root, stdio: "ignore" });
-  t.after(() => spawnSync("podman", ["rmi", "--force", tag], { stdio: "ignore" }));
+  t.after(() => {
+    spawnSync("podman", ["image", "umount", tag], { stdio: "ignore" });
+    spawnSync("podman", ["rmi", "--force", tag], { stdio: "ignore" });
+  });
   const mnt = execFileSync("podman", ["image", "mount", tag], { encoding: "utf8" }).trim();
-  t.after(() => spawnSync("podman", ["image", "umount", tag], { stdio: "ignore" }));
 
   // Nothing but the executable, its libraries, the data files and empty mount points.
   const libs = readdirSync(join(mnt, "lib/x86_64-linux-gnu")).sort();
