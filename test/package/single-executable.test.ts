@@ -2,7 +2,7 @@
 // `ls --json` from a copy of the file, inside a test namespace, with node made unrunnable.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -76,4 +76,18 @@ test("the single executable finds its built-in profiles", (t) => {
   const unknown = spawnSync(exe, ["tune", "audit", "--profile", "no-such"], { env, encoding: "utf8" });
   assert.notEqual(unknown.status, 0);
   assert.match(unknown.stderr, /built-in: .*kernel-default/);
+});
+
+test("a start removes what an executable killed by a signal left unpacked, and nothing else", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "idlereap-sea-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pidns = /\d+/.exec(readlinkSync("/proc/self/ns/pid"))?.[0];
+  const gone = spawnSync("true").pid; // a process that has exited
+  const stale = `idlereap-${pidns}-${gone}-AbC123`;
+  const alive = `idlereap-${pidns}-${process.pid}-AbC123`; // this test's own process still runs
+  const otherNs = `idlereap-1-${gone}-AbC123`; // another pid namespace's: its pids mean nothing here
+  for (const name of [stale, alive, otherNs]) mkdirSync(join(dir, name));
+  const r = spawnSync(buildSingleExecutable(), ["--version"], { env: { TMPDIR: dir }, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(dir).sort(), [alive, otherNs].sort());
 });
