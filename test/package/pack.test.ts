@@ -11,6 +11,7 @@ const root = new URL("../../", import.meta.url).pathname;
 
 interface PackResult {
   filename: string;
+  size: number;
   files: { path: string }[];
 }
 
@@ -37,6 +38,11 @@ test("the packed tarball holds the LICENSE, the docs and every file the README l
   const files = new Set(packed.files.map((f) => f.path));
   for (const must of ["LICENSE", "README.md", "package.json", "bin/idlereap.cjs", "docs/errors.md"])
     assert.ok(files.has(must), `${must} is not in the tarball`);
+  // Build outputs that are not the package (the single executable, the image's staging) stay out,
+  // whether or not they were built in this checkout.
+  const strays = [...files].filter((f) => /^dist\/(sea|image)\//.test(f));
+  assert.deepEqual(strays, [], "the tarball carries the single executable or the image");
+  assert.ok(packed.size < 5e6, `tarball of ${packed.size} bytes`);
   const targets = readmeTargets();
   assert.ok(targets.length >= 8, `found only ${targets.length} README links`);
   const missing = targets.filter(
