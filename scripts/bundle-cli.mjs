@@ -9,48 +9,12 @@
 import { readdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
+import { common, lazyChildProcess } from "./esbuild-common.mjs";
 
-const OUT = "dist/bundle";
+const OUT = common.outdir;
 const commands = readdirSync("src/cli/commands")
   .filter((f) => f.endsWith(".ts") && f !== "index.ts")
   .map((f) => f.slice(0, -3));
-
-// commander requires node:child_process when it loads, for subcommands that are separate
-// executables, which idlereap has none of; loading it (with node:net and streams) took some 6 ms of
-// every start. Commander gets it on first use instead.
-const lazyChildProcess = {
-  name: "lazy-child-process",
-  setup(b) {
-    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
-        ? { path: "child_process", namespace: "lazy" }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
-      contents:
-        'let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require("node:child_process"))[k] });',
-      loader: "js",
-    }));
-  },
-};
-
-const common = {
-  outdir: OUT,
-  entryNames: "[name]",
-  outExtension: { ".js": ".cjs" },
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  // koffi is a native addon: libc.ts requires it at run time from node_modules.
-  external: ["koffi"],
-  // The sources find files beside themselves through import.meta.url; import.meta.resolve serves only
-  // runs from source (worker-boot.ts).
-  define: { "import.meta.url": "__idlereapUrl", "import.meta.resolve": "undefined" },
-  banner: { js: 'const __idlereapUrl = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: "warning",
-  plugins: [lazyChildProcess],
-};
 
 /** Swaps main.ts's command table for one that holds `name` alone (each file exports `<name>Command`). */
 const oneCommand = (name) => ({

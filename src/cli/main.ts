@@ -1,6 +1,7 @@
 // The `idlereap` command line: one file per command under ./commands, registered here.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ConfigError, IdlereapError, InputError } from "../errors.js";
 import { loadCommands } from "./commands/index.js";
@@ -11,7 +12,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description("See, close, tune and guard idle and dead TCP connections on Linux.")
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .addHelpText("after", docsHint);
   for (const make of await loadCommands(argv)) program.addCommand(make());
   applyToAll(program, (cmd) => cmd.exitOverride().showHelpAfterError("(run with --help for usage)"));
   return program;
@@ -20,6 +22,15 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
+
+/** Where the reference docs are: the installed package's docs/ (npm ships them), and the project page. */
+function docsHint(): string {
+  const local = fileURLToPath(new URL("../../docs/", import.meta.url));
+  const where = existsSync(local) ? `${local} (one page per command) and ` : "";
+  return `\nDocumentation: ${where}${HOMEPAGE}`;
+}
+
+const HOMEPAGE = "https://github.com/idlereap/idlereap#readme";
 
 function applyToAll(cmd: Command, fn: (cmd: Command) => void): void {
   fn(cmd);

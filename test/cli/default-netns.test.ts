@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { TcpSocket } from "../../src/model/tcp-socket.js";
 import { createNetns, destroyNetns, type TestNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
-import { needsTool } from "../helpers/tools.js";
+import { needsTools } from "../helpers/tools.js";
 
 const CONNS = new URL("../fixtures/conns.mjs", import.meta.url).pathname;
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -111,7 +111,7 @@ test("ls, status and kill without --netns act on the namespace they run in, not 
 });
 
 test("tune audit and firewall apply without --netns use the namespace they run in", async (t) => {
-  if (!needsPrivilege(t) || !needsTool(t, "nft", "nftables")) return;
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
   await withTwoNamespaces(async (pid1, work) => {
     work.exec("sysctl", ["-qw", "net.ipv4.tcp_keepalive_time=1234"]);
     pid1.exec("sysctl", ["-qw", "net.ipv4.tcp_keepalive_time=4321"]);

@@ -12,6 +12,7 @@ import { applyFirewall, firewallStatus, removeFirewall } from "../../src/firewal
 import { runCli as run } from "../helpers/cli.js";
 import { type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
+import { needsTools } from "../helpers/tools.js";
 
 const fixture = join(import.meta.dirname, "..", "fixtures", "conns.mjs");
 
@@ -51,7 +52,7 @@ function flows(ns: TestNetns, port: number, family: "ipv4" | "ipv6" = "ipv4") {
 }
 
 test("apply sets the asked timeout on existing and new flows; status; remove leaves other tables", async (t) => {
-  if (!needsPrivilege(t)) return;
+  if (!needsPrivilege(t) || !needsTools(t, "nft", "conntrack")) return;
   const before = hostRuleset();
   await withNetns(async (ns) => {
     const other = addOtherTable(ns);
@@ -126,7 +127,7 @@ test("firewall CLI: bad flags exit 2; without --yes nothing changes", async (t) 
   const missing = await run(["firewall", "apply"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /required option '--port <port>' not specified/);
-  if (!needsPrivilege(t)) return;
+  if (!needsPrivilege(t) || !needsTools(t, "nft", "conntrack")) return;
   await withNetns(async (ns) => {
     const dry = await run([
       "firewall",

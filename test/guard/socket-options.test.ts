@@ -19,6 +19,7 @@ import {
 } from "../../src/kernel/libc.js";
 import { type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
+import { needsTools } from "../helpers/tools.js";
 import { closeServer, connect, listen, waitFor } from "./support.js";
 
 const SERVER_FIXTURE = fileURLToPath(new URL("../fixtures/guard-server.mjs", import.meta.url));
@@ -85,7 +86,7 @@ interface CloseLine {
 }
 
 test("a blackholed idle peer is found by keepalive in idle + interval × count", async (t) => {
-  if (!needsPrivilege(t)) return;
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
   await withNetns(async (ns) => {
     const options = { idleTimeout: 0, keepAlive: { idle: "1s", interval: "1s", count: 2 }, userTimeout: 0 };
     const server = await ns.spawnFixture<{ port: number }>(SERVER_FIXTURE, [JSON.stringify({ options })]);
@@ -104,7 +105,7 @@ test("a blackholed idle peer is found by keepalive in idle + interval × count",
 });
 
 test("a blackholed peer with data outstanding is found by the user timeout", async (t) => {
-  if (!needsPrivilege(t)) return;
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
   await withNetns(async (ns) => {
     const options = { idleTimeout: 0, keepAlive: false, userTimeout: 600 };
     const server = await ns.spawnFixture<{ port: number }>(SERVER_FIXTURE, [JSON.stringify({ options })]);

@@ -1,25 +1,17 @@
 // The shipped Prometheus alert rules: valid for promtool, and every metric they use exists.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { Registry } from "prom-client";
 import { DaemonMetrics } from "../../src/metrics/daemon-metrics.js";
+import { needsTools } from "../helpers/tools.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const RULES = `${root}deploy/prometheus/idlereap-alerts.yaml`;
 
-function havePromtool(): boolean {
-  return spawnSync("promtool", ["--version"], { stdio: "ignore" }).status === 0;
-}
-
 test("promtool accepts the alert rules", (t) => {
-  if (!havePromtool()) {
-    if (process.env.CI || process.env.IDLEREAP_REQUIRE_PRIVILEGED === "1")
-      assert.fail("promtool is not installed");
-    t.skip("promtool is not installed (Debian package prometheus)");
-    return;
-  }
+  if (!needsTools(t, "promtool")) return;
   const out = execFileSync("promtool", ["check", "rules", RULES], { encoding: "utf8" });
   assert.match(out, /SUCCESS: \d+ rules found/);
 });

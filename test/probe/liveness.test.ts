@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { runCli } from "../helpers/cli.js";
 import type { TestNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
-import { needsTool } from "../helpers/tools.js";
+import { needsTools } from "../helpers/tools.js";
 import { blackholePorts, withVethPair } from "../helpers/veth.js";
 
 const PEERS = new URL("../fixtures/peers.mjs", import.meta.url).pathname;
@@ -46,7 +46,7 @@ function keepaliveTimers(ns: TestNetns, port: number): number {
 }
 
 test("probe: blackholed peers are dead, the others alive, and every option is put back", async (t) => {
-  if (!needsPrivilege(t) || !needsTool(t, "nft", "nftables")) return;
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
   await withVethPair(async ({ near, far, nearAddress }) => {
     const server = await near.spawnFixture<Ready>(PEERS, [JSON.stringify({ listen: nearAddress })]);
     const client = await far.spawnFixture<Ready>(PEERS, [
@@ -113,7 +113,7 @@ test("probe: an application's own keepalive settings survive the probe exactly",
 });
 
 test("probe: a probe killed mid-way is undone by the next one from its journal", async (t) => {
-  if (!needsPrivilege(t) || !needsTool(t, "nft", "nftables")) return;
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
   const runDir = mkdtempSync(join(tmpdir(), "irt-run-"));
   t.after(() => rmSync(runDir, { recursive: true, force: true }));
   await withVethPair(async ({ near, far, nearAddress }) => {
@@ -147,7 +147,7 @@ test("probe: a probe killed mid-way is undone by the next one from its journal",
 });
 
 test("probe: SIGTERM ends the probe early and puts every option back before exiting", async (t) => {
-  if (!needsPrivilege(t) || !needsTool(t, "nft", "nftables")) return;
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
   const runDir = mkdtempSync(join(tmpdir(), "irt-run-"));
   t.after(() => rmSync(runDir, { recursive: true, force: true }));
   await withVethPair(async ({ near, far, nearAddress }) => {

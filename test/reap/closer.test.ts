@@ -16,6 +16,7 @@ import { waitForEscalations } from "../../src/reap/wait-escalations.js";
 import { collectSockets } from "../../src/scan/collect.js";
 import { type Fixture, type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
+import { sharedFixture } from "../helpers/shared-fixture.js";
 
 const CONNS = new URL("../fixtures/conns.mjs", import.meta.url).pathname;
 const REAP_ONE = new URL("../fixtures/reap-one.ts", import.meta.url).pathname;
@@ -238,7 +239,7 @@ test("a refused pidfd_getfd is reported, and falls back to abort only when allow
       "ip",
       ["netns", "exec", ns.name, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"].concat([
         process.execPath,
-        CONNS,
+        sharedFixture(CONNS),
         JSON.stringify({ idle: 2 }),
       ]),
       { stdio: ["pipe", "pipe", "inherit"] },
