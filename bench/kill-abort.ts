@@ -6,9 +6,9 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { resolveNetns } from "../src/kernel/netns.js";
-import { compileFilter } from "../src/policy/socket-filter.js";
 import { Protection } from "../src/reap/protect.js";
 import { streamAbort } from "../src/reap/stream-abort.js";
+import { compileFilter } from "../src/select/socket-filter.js";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
 import { fmt, median, ratio } from "./lib/measure.js";

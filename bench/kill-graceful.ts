@@ -5,13 +5,13 @@
 // Run: `npm run build && npx tsx bench/kill-graceful.ts`. Target: at least 5000 sockets/s.
 import { execFileSync, spawnSync } from "node:child_process";
 import { resolveNetns } from "../src/kernel/netns.js";
-import { compileFilter } from "../src/policy/socket-filter.js";
 import { Closer } from "../src/reap/closer.js";
 import { Escalations } from "../src/reap/escalations.js";
 import { planActions } from "../src/reap/plan.js";
 import { Protection } from "../src/reap/protect.js";
 import { carryOut } from "../src/reap/reaper.js";
 import { collectSockets } from "../src/scan/collect.js";
+import { compileFilter } from "../src/select/socket-filter.js";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
 import { fmt, median } from "./lib/measure.js";

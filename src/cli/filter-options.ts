@@ -1,7 +1,7 @@
 // The socket-selection flags shared by `ls`, `kill` and `status`, and their translation to a filter.
 import type { Command } from "commander";
 import { InputError } from "../errors.js";
-import { parsePort, type SocketFilterSpec } from "../policy/socket-filter.js";
+import type { SocketFilterSpec } from "../select/socket-filter.js";
 import { parseDuration } from "../util/duration.js";
 
 export interface FilterFlags {
@@ -68,9 +68,9 @@ export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
   return toUsage(() => {
     const spec: SocketFilterSpec = {};
     if (flags.state) spec.states = flags.state;
-    if (flags.port) spec.ports = flags.port.map((p) => parsePort(p, "--port"));
-    if (flags.sport) spec.sports = flags.sport.map((p) => parsePort(p, "--sport"));
-    if (flags.dport) spec.dports = flags.dport.map((p) => parsePort(p, "--dport"));
+    if (flags.port) spec.ports = flags.port.map((p) => parsePortFlag(p, "--port"));
+    if (flags.sport) spec.sports = flags.sport.map((p) => parsePortFlag(p, "--sport"));
+    if (flags.dport) spec.dports = flags.dport.map((p) => parsePortFlag(p, "--dport"));
     if (flags.src) spec.src = flags.src;
     if (flags.dst) spec.dst = flags.dst;
     if (flags.pid) spec.pids = flags.pid.map((p) => parsePid(p));
@@ -84,6 +84,13 @@ export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
     }
     return spec;
   });
+}
+
+/** A port flag's value: digits only, 0-65535. */
+export function parsePortFlag(text: string, key: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n > 65535) throw usage(`${key}: "${text}" is not a port (0-65535)`, key);
+  return n;
 }
 
 function parsePid(text: string): number {

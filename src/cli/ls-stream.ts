@@ -3,7 +3,6 @@
 // as they arrive. Only the owners' (inode, pid, fd) array grows with the table.
 
 import type { NetnsRef } from "../kernel/netns.js";
-import type { SocketFilter } from "../policy/socket-filter.js";
 import { CgroupIndex } from "../proc/cgroups.js";
 import { walkFds } from "../proc/fd-walk.js";
 import { ArraySink } from "../proc/owner-walk-wire.js";
@@ -11,6 +10,7 @@ import { listPids } from "../proc/pids.js";
 import { readComm } from "../proc/socket-owners.js";
 import { cgroupResolver } from "../scan/collect.js";
 import { type NetnsScanResult, scanNamespaces } from "../scan/scan.js";
+import type { SocketFilter } from "../select/socket-filter.js";
 import { io } from "./io.js";
 import { SocketJsonWriter } from "./output/socket-json-writer.js";
 

@@ -8,6 +8,8 @@ import { DaemonMetrics, IDLE_BUCKETS_SECONDS } from "../metrics/daemon-metrics.j
 import { type MetricsServer, startMetricsServer } from "../metrics/metrics-server.js";
 import type { Policy } from "../policy/policy-schema.js";
 import { type CompiledRule, compileRule } from "../policy/rule-match.js";
+import { computePressure, readNetnsSettings } from "../pressure/netns-pressure.js";
+import { thresholdScale } from "../pressure/scale.js";
 import { CgroupIndex } from "../proc/cgroups.js";
 import { Closer } from "../reap/closer.js";
 import { Escalations } from "../reap/escalations.js";
@@ -16,12 +18,10 @@ import { type Candidate, planActions } from "../reap/plan.js";
 import { Protection } from "../reap/protect.js";
 import { carryOut } from "../reap/reaper.js";
 import { formatSummary, summarize } from "../reap/summary.js";
-import { computePressure, readNetnsSettings } from "../report/pressure.js";
 import { selectNamespaces } from "../scan/namespaces.js";
 import { AuditLog, auditRecord } from "./audit-log.js";
 import { ALL_STATES_MASK, type DueRule, type NetnsScan, scanNetns } from "./netns-scan.js";
 import { OwnerCache } from "./owner-cache.js";
-import { thresholdScale } from "./pressure-scale.js";
 import { SeenTracker } from "./seen-tracker.js";
 
 export interface DaemonOptions {

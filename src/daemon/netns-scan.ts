@@ -6,10 +6,10 @@ import type { NetnsRef } from "../kernel/netns.js";
 import { STATE, TCP_STATES } from "../kernel/structs.js";
 import { socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import type { CompiledRule } from "../policy/rule-match.js";
-import { compileFilter } from "../policy/socket-filter.js";
 import { RemotePortCounter } from "../report/remote-ports.js";
 import { IDLE_BUCKETS_MS, idleBucket } from "../report/tally.js";
 import { scanNamespaces } from "../scan/scan.js";
+import { compileFilter } from "../select/socket-filter.js";
 
 export const ALL_STATES_MASK = compileFilter({ states: "all" }).statesMask;
 

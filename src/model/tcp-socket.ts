@@ -3,7 +3,8 @@ import { parseAddress } from "../kernel/address.js";
 import type { DiagMessageView, SockId } from "../kernel/inet-diag-codec.js";
 import { STATE, type TcpState, type TimerKind } from "../kernel/structs.js";
 
-export interface SocketOwner {
+/** The process holding a socket: its pid, the descriptor number there, and its command. */
+export interface Owner {
   pid: number;
   fd: number;
   command: string;
@@ -72,7 +73,7 @@ const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 export function socketFromView(
   view: DiagMessageView,
   netns: string,
-  owner: SocketOwner | undefined,
+  owner: Owner | undefined,
   cgroup: CgroupInfo | undefined,
 ): TcpSocket {
   // A listener's tcp_info timestamps are all zero: it has no data of its own to be idle from.
@@ -101,7 +102,7 @@ export function socketFromView(
     bytesReceived: orNull(view.bytesReceived),
     timer: view.timer,
     timerExpiresMs: view.expiresMs,
-    keepalive: view.timerNumber === 2,
+    keepalive: view.keepaliveArmed,
     inode: view.inode,
     cookie: view.cookieText,
     uid: view.uid,

@@ -3,9 +3,10 @@
 // Durations are strings with units ("250ms", "5s", "10m") or milliseconds; they come out as ms.
 import { z } from "zod";
 import { parseCidr } from "../kernel/address.js";
-import { RESOURCES } from "../report/pressure.js";
+import { RESOURCES } from "../pressure/netns-pressure.js";
+import { PRESSURE_DEFAULTS } from "../pressure/scale.js";
+import { parseStates } from "../select/states.js";
 import { parseDuration } from "../util/duration.js";
-import { parseStates } from "./states.js";
 
 const duration = (what: string) =>
   z
@@ -106,13 +107,13 @@ export const ruleSchema = z
 
 const pressureSchema = z
   .strictObject({
-    scaleAt: z.number().min(0).max(1).default(0.8),
-    saturateAt: z.number().min(0).max(1).default(0.95),
-    minScale: z.number().gt(0).max(1).default(0.1),
+    scaleAt: z.number().min(0).max(1).default(PRESSURE_DEFAULTS.scaleAt),
+    saturateAt: z.number().min(0).max(1).default(PRESSURE_DEFAULTS.saturateAt),
+    minScale: z.number().gt(0).max(1).default(PRESSURE_DEFAULTS.minScale),
     resources: z
       .array(z.enum(RESOURCES))
       .min(1)
-      .default([...RESOURCES]),
+      .default([...PRESSURE_DEFAULTS.resources]),
   })
   .superRefine((p, ctx) => {
     if (p.saturateAt <= p.scaleAt) {
@@ -176,7 +177,6 @@ export const policySchema = z
 export type Policy = z.output<typeof policySchema>;
 export type Rule = Policy["rules"][number];
 export type RuleMatch = Rule["match"];
-export type PressureSettings = NonNullable<Policy["pressure"]>;
 
 /** The JSON Schema editors use to complete and check policy files. */
 export function policyJsonSchema(): Record<string, unknown> {

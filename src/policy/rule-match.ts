@@ -5,8 +5,9 @@ import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { TcpSocket } from "../model/tcp-socket.js";
 import type { KeepaliveSettings } from "../reap/closer.js";
 import type { ActionKind } from "../reap/outcome.js";
+import { matchAnyGlob } from "../select/glob.js";
+import { compileFilter, type SocketFilter } from "../select/socket-filter.js";
 import type { Rule } from "./policy-schema.js";
-import { compileFilter, matchCommand, type SocketFilter } from "./socket-filter.js";
 
 export interface CompiledRule {
   readonly name: string;
@@ -105,7 +106,7 @@ export function compileRule(rule: Rule): CompiledRule {
       }
       if (cgroups) {
         const path = s.cgroup;
-        if (path === null || !cgroups.some((g) => matchCommand(g, path))) return false;
+        if (path === null || !matchAnyGlob(cgroups, path)) return false;
       }
       if (ageMs !== undefined && age < ageMs) return false;
       return true;

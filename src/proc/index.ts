@@ -8,4 +8,5 @@ export * from "./owner-walk-pool.js";
 export * from "./parse.js";
 export * from "./pids.js";
 export * from "./socket-owners.js";
+export * from "./sockstat.js";
 export * from "./sysctl.js";

@@ -2,7 +2,7 @@
 // protected processes (command globs) and idlereap's own sockets.
 import { readdirSync, readlinkSync } from "node:fs";
 import type { TcpSocket } from "../model/tcp-socket.js";
-import { matchCommand } from "../policy/socket-filter.js";
+import { matchGlob } from "../select/glob.js";
 import type { SkipReason } from "./outcome.js";
 
 export interface ProtectSpec {
@@ -48,7 +48,7 @@ export class Protection {
     if (this.ports.has(s.localPort) || this.ports.has(s.remotePort)) return "protected-port";
     if (this.processes.length > 0 && s.command !== null) {
       const command = s.command;
-      if (this.processes.some((p) => matchCommand(p, command))) return "protected-process";
+      if (this.processes.some((p) => matchGlob(p, command))) return "protected-process";
     }
     return undefined;
   }

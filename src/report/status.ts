@@ -3,16 +3,16 @@
 import { hostname, release } from "node:os";
 import { IdlereapError } from "../errors.js";
 import type { NetnsRef } from "../kernel/netns.js";
-import type { TcpSocket } from "../model/tcp-socket.js";
-import { compileFilter } from "../policy/socket-filter.js";
+import { computePressure, type NetnsSettings, readNetnsSettings } from "../pressure/netns-pressure.js";
 import { CgroupIndex } from "../proc/cgroups.js";
 import { processFdPressure } from "../proc/limits.js";
 import { OwnerWalkPool } from "../proc/owner-walk-pool.js";
 import type { SocketOwnerMap } from "../proc/socket-owners.js";
 import { cgroupResolver } from "../scan/collect.js";
 import { scanNamespaces } from "../scan/scan.js";
-import { type Finding, findingsFor } from "./findings.js";
-import { computePressure, type NetnsSettings, type PressureReading, readNetnsSettings } from "./pressure.js";
+import { compileFilter } from "../select/socket-filter.js";
+import { findingsFor } from "./findings.js";
+import type { NetnsStatus, ProcessCount, StatusReport } from "./status-report.js";
 import { IDLE_BUCKETS_MS, type InodeList, NetnsTally } from "./tally.js";
 
 export interface StatusOptions {
@@ -21,48 +21,6 @@ export interface StatusOptions {
   /** Attribute sockets to processes; default true. */
   owners?: boolean;
   procRoot?: string;
-}
-
-export interface ProcessCount {
-  pid: number | null;
-  command: string | null;
-  count: number;
-  /** The longest idle time among them (ms). */
-  maxIdleMs: number;
-}
-
-export interface NetnsStatus {
-  netns: string;
-  scanMs: number;
-  sockets: { total: number; byState: Record<string, number> };
-  established: {
-    total: number;
-    idleHistogram: { le: string; count: number }[];
-    longestIdle: TcpSocket[];
-  };
-  closeWait: { total: number; byProcess: ProcessCount[] };
-  finWait2: { total: number; heldByProcess: ProcessCount[] };
-  deadPeers: { total: number; sockets: TcpSocket[] };
-  keepalive: {
-    established: number;
-    armed: number;
-    coverage: number;
-    processesWithout: ProcessCount[];
-    settings: { time: number; intvl: number; probes: number } | null;
-    /** time + intvl × probes: how long a dead idle peer of a keepalive socket goes unnoticed (s). */
-    worstCaseDetectionSeconds: number | null;
-  };
-  pressure: PressureReading[];
-  processes: { pid: number; command: string | null; fds: number; limit: number; ratio: number }[];
-  findings: Finding[];
-}
-
-export interface StatusReport {
-  generatedAt: string;
-  host: { hostname: string; kernel: string };
-  namespaces: NetnsStatus[];
-  findings: Finding[];
-  errors: { netns: string; code: string | undefined; message: string }[];
 }
 
 export async function buildStatus(

@@ -2,10 +2,10 @@
 // Owners come from one /proc walk per namespace, after the dump, limited to the sockets found
 // (the walk stops once all are attributed); a filter on pid or command walks first instead.
 import type { NetnsRef } from "../kernel/netns.js";
-import { type CgroupInfo, type SocketOwner, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
-import type { SocketFilter } from "../policy/socket-filter.js";
+import { type CgroupInfo, type Owner, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import { CgroupIndex, describeCgroup } from "../proc/cgroups.js";
 import { findSocketOwners, type SocketOwnerMap } from "../proc/socket-owners.js";
+import type { SocketFilter } from "../select/socket-filter.js";
 import { type NetnsScanResult, type OwnerLookup, scanNamespaces } from "./scan.js";
 
 export interface CollectOptions {
@@ -80,7 +80,7 @@ function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options
   const lookup = ownerLookup(walkOwners(ns, options, wanted));
   for (let i = start; i < sockets.length; i++) {
     const s = sockets[i] as TcpSocket;
-    const owner: SocketOwner | undefined = s.inode === 0 ? undefined : lookup(s.inode);
+    const owner: Owner | undefined = s.inode === 0 ? undefined : lookup(s.inode);
     if (owner) {
       s.pid = owner.pid;
       s.fd = owner.fd;

@@ -5,10 +5,10 @@ import { type IdlereapError, KernelError } from "../errors.js";
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket, type DumpOptions } from "../kernel/sock-diag.js";
-import type { SocketOwner } from "../model/tcp-socket.js";
-import type { SocketFilter } from "../policy/socket-filter.js";
+import type { Owner } from "../model/tcp-socket.js";
+import type { SocketFilter } from "../select/socket-filter.js";
 
-export type OwnerLookup = (inode: number) => SocketOwner | undefined;
+export type OwnerLookup = (inode: number) => Owner | undefined;
 
 export interface ScanOptions {
   filter: SocketFilter;
@@ -41,7 +41,7 @@ export interface NetnsScanResult {
   error?: IdlereapError | Error;
 }
 
-export type ScanVisitor = (view: DiagMessageView, netns: NetnsRef, owner: SocketOwner | undefined) => void;
+export type ScanVisitor = (view: DiagMessageView, netns: NetnsRef, owner: Owner | undefined) => void;
 
 let bytecodeRefused = false;
 

@@ -1,8 +1,8 @@
 // How many established TCP sockets have keepalive armed: the keepalive sysctls do nothing for the
 // others. Read straight from the kernel's socket table (the timer of an idle keepalive socket).
 import { type NetnsRef, ownNetnsInode, resolveNetns } from "../kernel/netns.js";
-import { compileFilter } from "../policy/socket-filter.js";
 import { scanNamespaces } from "../scan/scan.js";
+import { compileFilter } from "../select/socket-filter.js";
 
 export interface KeepaliveCoverage {
   readonly established: number;

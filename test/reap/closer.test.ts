@@ -5,7 +5,6 @@ import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { type NetnsRef, resolveNetns } from "../../src/kernel/netns.js";
 import type { TcpSocket } from "../../src/model/tcp-socket.js";
-import { compileFilter, type SocketFilterSpec } from "../../src/policy/socket-filter.js";
 import { Closer } from "../../src/reap/closer.js";
 import { Escalations } from "../../src/reap/escalations.js";
 import type { ActionKind, Outcome } from "../../src/reap/outcome.js";
@@ -14,6 +13,7 @@ import { Protection } from "../../src/reap/protect.js";
 import { carryOut } from "../../src/reap/reaper.js";
 import { waitForEscalations } from "../../src/reap/wait-escalations.js";
 import { collectSockets } from "../../src/scan/collect.js";
+import { compileFilter, type SocketFilterSpec } from "../../src/select/socket-filter.js";
 import { type Fixture, type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 

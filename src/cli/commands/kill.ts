@@ -3,7 +3,6 @@
 
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
-import { compileFilter } from "../../policy/socket-filter.js";
 import { Closer } from "../../reap/closer.js";
 import { Escalations } from "../../reap/escalations.js";
 import type { Outcome } from "../../reap/outcome.js";
@@ -15,6 +14,7 @@ import { formatSummary, type Summary, summarize } from "../../reap/summary.js";
 import { waitForEscalations } from "../../reap/wait-escalations.js";
 import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
+import { compileFilter } from "../../select/socket-filter.js";
 import { formatDuration, parseDuration } from "../../util/duration.js";
 import { addFilterOptions, collect, type FilterFlags, filterSpecFromFlags } from "../filter-options.js";
 import { io } from "../io.js";

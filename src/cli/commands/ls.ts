@@ -3,9 +3,9 @@
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
 import type { TcpSocket } from "../../model/tcp-socket.js";
-import { compileFilter } from "../../policy/socket-filter.js";
 import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
+import { compileFilter } from "../../select/socket-filter.js";
 import { formatDuration } from "../../util/duration.js";
 import { addFilterOptions, type FilterFlags, filterSpecFromFlags, parseLimit } from "../filter-options.js";
 import { io } from "../io.js";

@@ -2,8 +2,9 @@
 
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
-import { type Finding, SEVERITIES, type Severity } from "../../report/findings.js";
-import { buildStatus, type NetnsStatus, type ProcessCount, type StatusReport } from "../../report/status.js";
+import { buildStatus } from "../../report/status.js";
+import type { NetnsStatus, ProcessCount, StatusReport } from "../../report/status-report.js";
+import { STATUS_SEVERITIES, type StatusFinding, type StatusSeverity } from "../../report/status-report.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { formatDuration, parseDuration } from "../../util/duration.js";
 import { addNetnsOption } from "../filter-options.js";
@@ -59,7 +60,8 @@ async function runStatus(flags: StatusFlags): Promise<void> {
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) process.exitCode = 1;
 }
 
-const atLeast = (s: Severity, min: Severity) => SEVERITIES.indexOf(s) >= SEVERITIES.indexOf(min);
+const atLeast = (s: StatusSeverity, min: StatusSeverity) =>
+  STATUS_SEVERITIES.indexOf(s) >= STATUS_SEVERITIES.indexOf(min);
 const pct = (r: number) => `${r < 0.01 && r > 0 ? "<1" : Math.round(r * 100)}%`;
 const who = (p: ProcessCount) => (p.pid === null ? "?" : `${p.command ?? "?"}/${p.pid}`);
 
@@ -122,7 +124,7 @@ function groups(list: ProcessCount[], withIdle: boolean): string {
   return shown.join(", ") + (list.length > 4 ? `, +${list.length - 4} more` : "");
 }
 
-function renderFindings(findings: Finding[]): string[] {
+function renderFindings(findings: StatusFinding[]): string[] {
   if (findings.length === 0) return ["findings: none"];
   const out = [`findings (${findings.length}):`];
   for (const f of findings) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { thresholdScale } from "../../src/daemon/pressure-scale.js";
-import type { PressureReading } from "../../src/report/pressure.js";
+import type { PressureReading } from "../../src/pressure/netns-pressure.js";
+import { thresholdScale } from "../../src/pressure/scale.js";
 
 const settings = {
   scaleAt: 0.8,
