@@ -93,31 +93,34 @@ export class ConfigError extends IdlereapError {
   }
 }
 
-const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  4: "EINTR",
-  9: "EBADF",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  16: "EBUSY",
-  17: "EEXIST",
-  22: "EINVAL",
-  24: "EMFILE",
-  38: "ENOSYS",
-  71: "EPROTO",
-  88: "ENOTSOCK",
-  93: "EPROTONOSUPPORT",
-  95: "EOPNOTSUPP",
-  97: "EAFNOSUPPORT",
-  103: "ECONNABORTED",
-  104: "ECONNRESET",
-  107: "ENOTCONN",
-  110: "ETIMEDOUT",
-};
+/** The errno numbers idlereap tests for, by name (Linux, all architectures it runs on). */
+export const ERRNO = Object.freeze({
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EBUSY: 16,
+  EEXIST: 17,
+  EINVAL: 22,
+  EMFILE: 24,
+  ENOSYS: 38,
+  EPROTO: 71,
+  ENOTSOCK: 88,
+  EPROTONOSUPPORT: 93,
+  EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
+  ECONNABORTED: 103,
+  ECONNRESET: 104,
+  ENOTCONN: 107,
+  ETIMEDOUT: 110,
+});
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(ERRNO).map(([name, n]) => [n, name]));
 
 export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
 }

@@ -5,8 +5,9 @@ import { z } from "zod";
 import { parseCidr } from "../kernel/address.js";
 import { RESOURCES } from "../pressure/netns-pressure.js";
 import { PRESSURE_DEFAULTS } from "../pressure/scale.js";
+import { ACTION_KINDS, REAP_DEFAULTS } from "../reap/defaults.js";
 import { parseStates } from "../select/states.js";
-import { parseDuration } from "../util/duration.js";
+import { formatDuration, parseDuration } from "../util/duration.js";
 
 const duration = (what: string) =>
   z
@@ -42,7 +43,8 @@ const states = oneOrMany(z.string()).superRefine((v, ctx) => {
   }
 });
 
-export const ACTIONS = ["report", "close", "abort", "keepalive"] as const;
+export const ACTIONS = ACTION_KINDS;
+const K = REAP_DEFAULTS.keepalive;
 
 export const matchSchema = z
   .strictObject({
@@ -72,10 +74,12 @@ export const matchSchema = z
 
 const keepaliveSchema = z
   .strictObject({
-    idle: duration("keepalive.idle").prefault("60s"),
-    interval: duration("keepalive.interval").prefault("10s"),
-    count: z.number().int().min(1).max(127).default(3),
-    userTimeout: duration("keepalive.userTimeout").prefault("90s").meta({ description: "0 leaves it unset" }),
+    idle: duration("keepalive.idle").prefault(formatDuration(K.idleMs)),
+    interval: duration("keepalive.interval").prefault(formatDuration(K.intervalMs)),
+    count: z.number().int().min(1).max(127).default(K.count),
+    userTimeout: duration("keepalive.userTimeout")
+      .prefault(formatDuration(K.userTimeoutMs))
+      .meta({ description: "0 leaves it unset" }),
   })
   .superRefine((k, ctx) => {
     const needed = k.idle + k.interval * k.count;
@@ -92,11 +96,14 @@ export const ruleSchema = z
   .strictObject({
     name: z.string().min(1),
     match: matchSchema.prefault({}),
-    action: z.enum(ACTIONS).default("report"),
+    action: z.enum(ACTIONS).default(REAP_DEFAULTS.action),
     grace: duration("grace")
-      .prefault("5s")
+      .prefault(formatDuration(REAP_DEFAULTS.graceMs))
       .meta({ description: "close: abort if still held this long after FIN; 0 never" }),
-    force: z.boolean().default(false).meta({ description: "close or abort even with data queued" }),
+    force: z
+      .boolean()
+      .default(REAP_DEFAULTS.force)
+      .meta({ description: "close or abort even with data queued" }),
     fallback: z
       .enum(["none", "abort"])
       .default("none")
@@ -131,11 +138,13 @@ export const policySchema = z
     }),
     protect: z
       .strictObject({
-        ports: z.array(port).default([22]),
-        processes: z.array(z.string().min(1)).default([]),
+        ports: z.array(port).default([...REAP_DEFAULTS.protect.ports]),
+        processes: z.array(z.string().min(1)).default([...REAP_DEFAULTS.protect.processes]),
       })
       .prefault({}),
-    limits: z.strictObject({ maxActionsPerScan: z.number().int().min(0).default(1000) }).prefault({}),
+    limits: z
+      .strictObject({ maxActionsPerScan: z.number().int().min(0).default(REAP_DEFAULTS.maxActionsPerScan) })
+      .prefault({}),
     metrics: z
       .strictObject({
         listen: z

@@ -4,6 +4,7 @@ export * from "./fd-count.js";
 export * from "./fd-walk.js";
 export * from "./limits.js";
 export * from "./netns-inventory.js";
+export * from "./owner-index.js";
 export * from "./owner-walk-pool.js";
 export * from "./parse.js";
 export * from "./pids.js";

@@ -27,7 +27,10 @@ export interface SocketFilterSpec {
 export interface SocketFilter {
   readonly statesMask: number;
   readonly bytecode: Buffer;
+  /** Whether matching needs the owner walk (pid or command conditions). */
   readonly needsOwners: boolean;
+  /** Whether matching needs tcp_info from the kernel (idle conditions). */
+  readonly needsInfo: boolean;
   /** Whether the state mask the kernel applies is the whole of matchView (no port, prefix, idle or keepalive condition). */
   readonly kernelExact: boolean;
   /** Everything but the owner. */
@@ -65,6 +68,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
     statesMask,
     bytecode: compileBytecode(clauses),
     needsOwners: pids !== undefined || commands !== undefined,
+    needsInfo: idleOver !== undefined,
     kernelExact: clauses.length === 0 && idleOver === undefined && keepalive === undefined,
     matchView(v) {
       if (((1 << v.stateNumber) & statesMask) === 0) return false;
@@ -82,7 +86,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
     },
     matchOwner(owner) {
       if (pids && (!owner || !pids.has(owner.pid))) return false;
-      if (commands && (!owner || !matchAnyGlob(commands, owner.command))) return false;
+      if (commands && (!owner || !matchAnyGlob(commands, owner.command ?? ""))) return false;
       return true;
     },
   };

@@ -3,16 +3,10 @@
 
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
-import { Closer } from "../../reap/closer.js";
-import { Escalations } from "../../reap/escalations.js";
+import { REAP_DEFAULTS } from "../../reap/defaults.js";
 import type { Outcome } from "../../reap/outcome.js";
-import { type Candidate, planActions } from "../../reap/plan.js";
-import { Protection } from "../../reap/protect.js";
-import { carryOut } from "../../reap/reaper.js";
-import { streamAbort } from "../../reap/stream-abort.js";
-import { formatSummary, type Summary, summarize } from "../../reap/summary.js";
-import { waitForEscalations } from "../../reap/wait-escalations.js";
-import { collectSockets } from "../../scan/collect.js";
+import { Reaper } from "../../reap/reaper.js";
+import { formatSummary, type Summary } from "../../reap/summary.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { compileFilter } from "../../select/socket-filter.js";
 import { formatDuration, parseDuration } from "../../util/duration.js";
@@ -20,6 +14,8 @@ import { addFilterOptions, collect, type FilterFlags, filterSpecFromFlags } from
 import { io } from "../io.js";
 import { type Column, renderTable } from "../output/table.js";
 import { reportScanErrors } from "../scan-errors.js";
+
+const GRACE = formatDuration(REAP_DEFAULTS.graceMs);
 
 interface KillFlags extends FilterFlags {
   mode?: string;
@@ -41,7 +37,7 @@ export function killCommand(): Command {
       "graceful: FIN through the owner's descriptor; abort: SOCK_DESTROY",
       "graceful",
     )
-    .option("--grace <duration>", "graceful: abort sockets still held this long after FIN (0: never)", "5s")
+    .option("--grace <duration>", "graceful: abort sockets still held this long after FIN (0: never)", GRACE)
     .option("--allow-abort", "graceful: abort when pidfd_getfd is refused or no process holds the socket")
     .option("--force", "close even sockets with unread or unsent data")
     .option("--protect-port <ports>", "ports never closed (default 22; repeat or comma-separate)", collect)
@@ -62,54 +58,29 @@ async function runKill(flags: KillFlags): Promise<void> {
   const mode = flags.mode ?? "graceful";
   if (mode !== "graceful" && mode !== "abort")
     throw usage(`--mode: "${mode}" is not graceful or abort`, "--mode");
-  const graceMs = parseGrace(flags.grace ?? "5s");
-  const protection = new Protection({
-    ...(flags.protectPort ? { ports: flags.protectPort.map(protectPort) } : {}),
-    ...(flags.protectComm ? { processes: flags.protectComm } : {}),
+  const graceMs = parseGrace(flags.grace ?? GRACE);
+  const dryRun = flags.yes !== true;
+  const reaper = new Reaper({
+    dryRun,
+    protect: {
+      ...(flags.protectPort ? { ports: flags.protectPort.map(protectPort) } : {}),
+      ...(flags.protectComm ? { processes: flags.protectComm } : {}),
+    },
   });
   const namespaces = selectNamespaces(flags.netns);
-  const owners = mode === "graceful" || protection.needsOwners || flags.process !== false;
-  const filter = compileFilter(spec);
-  const dryRun = flags.yes !== true;
-  if (!owners && !filter.needsOwners) {
-    // Abort without owners: straight from the dump, batched, no object per socket unless printed.
-    const r = streamAbort(namespaces, {
-      filter,
-      info: spec.idleOverMs !== undefined,
-      protection,
-      force: flags.force === true,
-      dryRun,
-      keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
-    });
-    report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
-    reportScanErrors(r.namespaces);
-    return;
-  }
-  const { sockets, namespaces: results } = collectSockets(namespaces, {
-    filter,
-    owners,
+  const r = await reaper.kill(namespaces, {
+    filter: compileFilter(spec),
+    mode,
+    graceMs,
+    force: flags.force === true,
+    allowAbort: flags.allowAbort === true,
+    owners: flags.process !== false,
     pids: spec.pids,
     cgroups: flags.json === true,
+    keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
   });
-  const candidates: Candidate[] = sockets.map((socket) => ({
-    socket,
-    action: mode === "abort" ? "abort" : "close",
-    force: flags.force === true,
-    graceMs,
-    allowAbort: flags.allowAbort === true,
-  }));
-  const plan = planActions(candidates, { protection });
-  const closer = new Closer(new Map(namespaces.map((n) => [n.name, n])));
-  const escalations = new Escalations();
-  let outcomes: Outcome[];
-  try {
-    outcomes = [...carryOut(plan.act, { closer, escalations, dryRun }), ...plan.skipped];
-    await waitForEscalations(escalations, closer);
-  } finally {
-    closer.release();
-  }
-  report(outcomes, summarize(outcomes), flags, dryRun, namespaces.length > 1);
-  reportScanErrors(results);
+  report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
+  reportScanErrors(r.namespaces);
 }
 
 function report(
