@@ -5,12 +5,7 @@
 // Run: `npm run build && npx tsx bench/kill-graceful.ts`. Target: at least 5000 sockets/s.
 import { execFileSync, spawnSync } from "node:child_process";
 import { resolveNetns } from "../src/kernel/netns.js";
-import { Closer } from "../src/reap/closer.js";
-import { Escalations } from "../src/reap/escalations.js";
-import { planActions } from "../src/reap/plan.js";
-import { Protection } from "../src/reap/protect.js";
-import { carryOut } from "../src/reap/reaper.js";
-import { collectSockets } from "../src/scan/collect.js";
+import { Reaper } from "../src/reap/reaper.js";
 import { compileFilter } from "../src/select/socket-filter.js";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
@@ -29,11 +24,13 @@ function established(netns: string): number {
   return out.split("\n").filter(Boolean).length;
 }
 
-async function onFreshFarm(netns: string, close: () => { ms: number; closed: number }) {
+type Run = { ms: number; closed: number };
+
+async function onFreshFarm(netns: string, close: () => Run | Promise<Run>) {
   const farm = await buildFarm({ connections: SOCKETS / 2, processes: 2, netns });
   try {
     const before = established(netns);
-    const r = close();
+    const r = await close();
     const left = established(netns);
     if (left !== 0) throw new Error(`${left} of ${before} sockets still established`);
     return r;
@@ -42,20 +39,13 @@ async function onFreshFarm(netns: string, close: () => { ms: number; closed: num
   }
 }
 
-function library(netns: string): { ms: number; closed: number } {
+async function library(netns: string): Promise<Run> {
   const t0 = performance.now();
-  const ref = resolveNetns(netns);
-  const { sockets } = collectSockets([ref], {
+  const { outcomes } = await new Reaper().kill([resolveNetns(netns)], {
     filter: compileFilter({ states: "established" }),
-    owners: true,
+    mode: "graceful",
+    graceMs: 0,
   });
-  const plan = planActions(
-    sockets.map((socket) => ({ socket, action: "close", force: false, graceMs: 0, allowAbort: false })),
-    { protection: new Protection() },
-  );
-  const closer = new Closer(new Map([[ref.name, ref]]));
-  const outcomes = carryOut(plan.act, { closer, escalations: new Escalations(), dryRun: false });
-  closer.release();
   const ms = performance.now() - t0;
   return { ms, closed: outcomes.filter((o) => o.result === "closed").length };
 }

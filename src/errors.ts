@@ -77,6 +77,28 @@ export class InputError extends IdlereapError {
   }
 }
 
+/** A command-line flag or argument is not valid (exit 2). */
+export class UsageError extends InputError {
+  constructor(message: string, key?: string) {
+    super("IDLEREAP_ERR_CLI_USAGE", message, key);
+  }
+}
+
+/** A socket filter (state, port, prefix) is not valid. */
+export class FilterError extends InputError {
+  constructor(message: string, key?: string) {
+    super("IDLEREAP_ERR_FILTER_INVALID", message, key);
+  }
+}
+
+/** A network namespace named by the user does not exist, or went away (exit 2 when it reaches the CLI). */
+export class NetnsNotFoundError extends InputError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("IDLEREAP_ERR_NETNS_NOT_FOUND", message, "netns");
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
 /** A config or policy file is not valid: carries the file, line and key at fault. */
 export class ConfigError extends IdlereapError {
   readonly file: string | undefined;

@@ -2,7 +2,7 @@
 // run synchronous code inside one. setns() moves only the calling thread, so the switch, the work
 // and the switch back happen in one synchronous call on the main thread.
 import { closeSync, openSync, statSync } from "node:fs";
-import { IdlereapError, InputError } from "../errors.js";
+import { IdlereapError, NetnsNotFoundError } from "../errors.js";
 import { CLONE_NEWNET, setns } from "./libc.js";
 
 export interface NetnsRef {
@@ -34,10 +34,8 @@ export function resolveNetns(spec: string): NetnsRef {
   try {
     inode = statSync(path).ino;
   } catch {
-    throw new InputError(
-      "IDLEREAP_ERR_NETNS_NOT_FOUND",
+    throw new NetnsNotFoundError(
       `network namespace "${spec}" not found (looked at ${path}; see \`ip netns list\`)`,
-      "netns",
     );
   }
   const path2 = inode === ownNetnsInode() ? null : path;
@@ -51,13 +49,7 @@ export function inNetns<T>(ns: NetnsRef, fn: () => T): T {
   try {
     target = openSync(ns.path, "r");
   } catch (err) {
-    throw new IdlereapError(
-      "IDLEREAP_ERR_NETNS_NOT_FOUND",
-      `network namespace ${ns.name} is gone (${ns.path})`,
-      {
-        cause: err,
-      },
-    );
+    throw new NetnsNotFoundError(`network namespace ${ns.name} is gone (${ns.path})`, { cause: err });
   }
   const self = openSync("/proc/thread-self/ns/net", "r");
   try {

@@ -3,7 +3,15 @@
 // keepalive (setsockopt through the duplicate). Every duplicate is closed before the call returns:
 // a duplicate kept open would keep the socket alive.
 import { fstatSync } from "node:fs";
-import { ERRNO, type ErrorCode, errnoName, IdlereapError, KernelError, SyscallError } from "../errors.js";
+import {
+  ERRNO,
+  type ErrorCode,
+  errnoName,
+  IdlereapError,
+  KernelError,
+  NetnsNotFoundError,
+  SyscallError,
+} from "../errors.js";
 import {
   close,
   IPPROTO_TCP,
@@ -76,7 +84,7 @@ export class Closer {
     try {
       diag = this.diagFor(s.netns);
     } catch (err) {
-      if (err instanceof IdlereapError && err.code === "IDLEREAP_ERR_NETNS_NOT_FOUND") {
+      if (err instanceof NetnsNotFoundError) {
         return skip("gone", err.message);
       }
       return fail(err);
@@ -104,7 +112,7 @@ export class Closer {
       try {
         diag = this.diagFor(netns);
       } catch (err) {
-        const gone = err instanceof IdlereapError && err.code === "IDLEREAP_ERR_NETNS_NOT_FOUND";
+        const gone = err instanceof NetnsNotFoundError;
         const done = gone ? skip("gone", (err as Error).message) : fail(err);
         for (const i of positions) results[i] = done;
         continue;
@@ -175,7 +183,7 @@ export class Closer {
     let d = this.diag.get(name);
     if (d) return d;
     const ref = this.netns.get(name);
-    if (!ref) throw new IdlereapError("IDLEREAP_ERR_NETNS_NOT_FOUND", `network namespace ${name} is unknown`);
+    if (!ref) throw new NetnsNotFoundError(`network namespace ${name} is unknown`);
     d = DiagSocket.open(ref);
     this.diag.set(name, d);
     return d;

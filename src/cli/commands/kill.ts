@@ -2,20 +2,29 @@
 // only prints what it would do.
 
 import { Command } from "commander";
-import { InputError } from "../../errors.js";
 import { REAP_DEFAULTS } from "../../reap/defaults.js";
 import type { Outcome } from "../../reap/outcome.js";
 import { Reaper } from "../../reap/reaper.js";
 import { formatSummary, type Summary } from "../../reap/summary.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { compileFilter } from "../../select/socket-filter.js";
-import { formatDuration, parseDuration } from "../../util/duration.js";
-import { addFilterOptions, collect, type FilterFlags, filterSpecFromFlags } from "../filter-options.js";
+import { formatDuration } from "../../util/duration.js";
+import {
+  addFilterOptions,
+  collect,
+  type FilterFlags,
+  filterSpecFromFlags,
+  parseChoice,
+  parseDurationFlag,
+  parsePortFlag,
+} from "../flags.js";
 import { io } from "../io.js";
+import { formatEndpoint } from "../output/endpoint.js";
 import { type Column, renderTable } from "../output/table.js";
 import { reportScanErrors } from "../scan-errors.js";
 
 const GRACE = formatDuration(REAP_DEFAULTS.graceMs);
+const MODES = ["graceful", "abort"] as const;
 
 interface KillFlags extends FilterFlags {
   mode?: string;
@@ -49,21 +58,17 @@ export function killCommand(): Command {
   return cmd;
 }
 
-function usage(message: string, key: string): InputError {
-  return new InputError("IDLEREAP_ERR_CLI_USAGE", message, key);
-}
-
 async function runKill(flags: KillFlags): Promise<void> {
   const spec = filterSpecFromFlags(flags);
-  const mode = flags.mode ?? "graceful";
-  if (mode !== "graceful" && mode !== "abort")
-    throw usage(`--mode: "${mode}" is not graceful or abort`, "--mode");
-  const graceMs = parseGrace(flags.grace ?? GRACE);
+  const mode = parseChoice(flags.mode ?? "graceful", MODES, "--mode", "is not graceful or abort");
+  const graceMs = parseDurationFlag(flags.grace ?? GRACE, "--grace");
   const dryRun = flags.yes !== true;
   const reaper = new Reaper({
     dryRun,
     protect: {
-      ...(flags.protectPort ? { ports: flags.protectPort.map(protectPort) } : {}),
+      ...(flags.protectPort
+        ? { ports: flags.protectPort.map((p) => parsePortFlag(p, "--protect-port")) }
+        : {}),
       ...(flags.protectComm ? { processes: flags.protectComm } : {}),
     },
   });
@@ -99,27 +104,10 @@ function report(
   if (summary.failed > 0) process.exitCode = 1;
 }
 
-function parseGrace(text: string): number {
-  try {
-    return parseDuration(text, "--grace");
-  } catch (err) {
-    throw usage((err as Error).message, "--grace");
-  }
-}
-
-function protectPort(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 65535)
-    throw usage(`--protect-port: "${text}" is not a port`, "--protect-port");
-  return n;
-}
-
 function flatten(o: Outcome): Record<string, unknown> {
   const { socket, ...rest } = o;
   return { ...socket, ...rest };
 }
-
-const addr = (a: string, p: number, family: 4 | 6) => (family === 6 ? `[${a}]:${p}` : `${a}:${p}`);
 
 /** Rows the table shows; a kill of thousands is read from its summary (or all of it with --json). */
 const TABLE_ROWS = 200;
@@ -129,8 +117,14 @@ function printTable(all: Outcome[], showNetns: boolean, total: number): void {
   const columns: Column<Outcome>[] = [
     ...(showNetns ? [{ header: "NETNS", value: (o: Outcome) => o.socket.netns }] : []),
     { header: "STATE", value: (o) => o.socket.state },
-    { header: "LOCAL", value: (o) => addr(o.socket.localAddress, o.socket.localPort, o.socket.family) },
-    { header: "PEER", value: (o) => addr(o.socket.remoteAddress, o.socket.remotePort, o.socket.family) },
+    {
+      header: "LOCAL",
+      value: (o) => formatEndpoint(o.socket.localAddress, o.socket.localPort, o.socket.family),
+    },
+    {
+      header: "PEER",
+      value: (o) => formatEndpoint(o.socket.remoteAddress, o.socket.remotePort, o.socket.family),
+    },
     {
       header: "IDLE",
       value: (o) => (o.socket.idleMs === null ? "-" : formatDuration(o.socket.idleMs)),

@@ -1,6 +1,8 @@
-// The socket-selection flags shared by `ls`, `kill` and `status`, and their translation to a filter.
+// The command line's flags in one place: the socket-selection flags shared by `ls`, `kill` and
+// `status` and their translation to a filter, and the parsers of ports, counts and durations, each
+// failing as a usage error (exit 2) that names its flag.
 import type { Command } from "commander";
-import { InputError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import type { SocketFilterSpec } from "../select/socket-filter.js";
 import { parseDuration } from "../util/duration.js";
 
@@ -51,17 +53,35 @@ export function addFilterOptions(cmd: Command): Command {
     .option("--no-process", "skip the owner lookup in /proc (faster)");
 }
 
-function usage(message: string, key: string): InputError {
-  return new InputError("IDLEREAP_ERR_CLI_USAGE", message, key);
+/** A usage error (exit 2) that names its flag. */
+export function usage(message: string, key: string): UsageError {
+  return new UsageError(message, key);
 }
 
-function toUsage<T>(fn: () => T): T {
+function toUsage<T>(fn: () => T, key?: string): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof InputError) throw usage(err.message, err.key ?? "");
+    if (err instanceof UsageError) throw err;
+    if (err instanceof InputError) throw usage(err.message, key ?? err.key ?? "");
     throw err;
   }
+}
+
+/** A duration flag ("250ms", "30s", "5m", "1h30m"). */
+export function parseDurationFlag(text: string, key: string): number {
+  return toUsage(() => parseDuration(text, key), key);
+}
+
+/** A flag whose value must be one of `choices`. */
+export function parseChoice<T extends string>(
+  text: string,
+  choices: readonly T[],
+  key: string,
+  what: string,
+): T {
+  if ((choices as readonly string[]).includes(text)) return text as T;
+  throw usage(`${key}: "${text}" ${what}`, key);
 }
 
 export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
