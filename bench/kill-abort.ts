@@ -22,8 +22,24 @@ const root = new URL("..", import.meta.url).pathname;
 const idlereap = `${root}bin/idlereap.cjs`;
 /** The farm's listening port (on each worker's own 127.0.0.x address). */
 const PORT = 7411;
-const KILL = ["kill", "--state", "established", "--port", String(PORT), "--mode", "abort", "--yes"];
-const SS_K = ["-K", "-t", "state", "established", `( sport = :${PORT} or dport = :${PORT} )`];
+/** BENCH_FILTER=state drops the port condition on both sides (ss -K then has no bytecode to run). */
+const BY_PORT = process.env.BENCH_FILTER !== "state";
+const KILL = [
+  "kill",
+  "--state",
+  "established",
+  ...(BY_PORT ? ["--port", String(PORT)] : []),
+  "--mode",
+  "abort",
+  "--yes",
+];
+const SS_K = [
+  "-K",
+  "-t",
+  "state",
+  "established",
+  ...(BY_PORT ? [`( sport = :${PORT} or dport = :${PORT} )`] : []),
+];
 
 function established(netns: string): number {
   const out = execFileSync("ip", ["netns", "exec", netns, "ss", "-tanH", "state", "established"], {
@@ -62,7 +78,7 @@ async function onFreshFarm(netns: string, abort: () => number | Promise<number>)
 async function libraryAbort(netns: string): Promise<number> {
   const t0 = performance.now();
   const r = await new Reaper().kill([resolveNetns(netns)], {
-    filter: compileFilter({ states: "established", ports: [PORT] }),
+    filter: compileFilter({ states: "established", ...(BY_PORT ? { ports: [PORT] } : {}) }),
     mode: "abort",
     keepOutcomes: 0,
   });
@@ -95,8 +111,9 @@ const line = (name: string, k: string, compare = true) =>
 console.log(
   `abort of ${SOCKETS} idle established sockets, median of ${RUNS} runs, each on a fresh farm (target <= 1.0 x ss -K)`,
 );
-line(`ss -K -t state established '( sport = :P or dport = :P )'`, "ss", false);
-line("idlereap kill --state established --port P --mode abort --yes", "cli");
+const port = BY_PORT ? " --port P" : "";
+line(`ss -K -t state established${BY_PORT ? " '( sport = :P or dport = :P )'" : ""}`, "ss", false);
+line(`idlereap kill --state established${port} --mode abort --yes`, "cli");
 line("idlereap kill ... --quiet (summary only)", "quiet");
 line("library call Reaper.kill (no process start)", "library");
 line("node -e 0 (starting Node alone, for reference)", "node", false);

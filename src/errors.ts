@@ -50,7 +50,8 @@ export class SyscallError extends IdlereapError {
   readonly syscall: string;
   constructor(syscall: string, errno: number, detail?: string) {
     const name = errnoName(errno);
-    const code: ErrorCode = errno === 1 || errno === 13 ? "IDLEREAP_ERR_PERMISSION" : "IDLEREAP_ERR_SYSCALL";
+    const code: ErrorCode =
+      errno === ERRNO.EPERM || errno === ERRNO.EACCES ? "IDLEREAP_ERR_PERMISSION" : "IDLEREAP_ERR_SYSCALL";
     super(code, `${syscall} failed: ${name} (${errno})${detail ? `: ${detail}` : ""}`);
     this.errno = errno;
     this.syscall = syscall;

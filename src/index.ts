@@ -1,15 +1,18 @@
-// idlereap as a library: guard() for Node servers, and the socket table, filters and health report
-// the CLI is built on. The CLI itself is `idlereap` (bin/idlereap.cjs).
+// idlereap as a library: guard() for Node servers, and the socket table, filters, closing pipeline
+// (Reaper) and health report the CLI is built on. The CLI itself is `idlereap` (bin/idlereap.cjs).
 
 export {
   ConfigError,
   ERROR_CODES,
   type ErrorCode,
+  FilterError,
   IdlereapError,
   InputError,
   KernelError,
   NetlinkError,
+  NetnsNotFoundError,
   SyscallError,
+  UsageError,
 } from "./errors.js";
 export * from "./guard/index.js";
 export type { DiagMessageView, SockId } from "./kernel/inet-diag-codec.js";
@@ -18,6 +21,9 @@ export { DiagSocket } from "./kernel/sock-diag.js";
 export type { TcpState, TimerKind } from "./kernel/structs.js";
 export { type CgroupInfo, type Owner, sockIdOf, type TcpSocket } from "./model/tcp-socket.js";
 export { type PressureReading, type Resource, readPressure } from "./pressure/netns-pressure.js";
+export type { Outcome, SkipReason } from "./reap/outcome.js";
+export { type KillResult, type KillSpec, Reaper, type ReaperOptions } from "./reap/reaper.js";
+export type { Summary } from "./reap/summary.js";
 export { buildStatus, type StatusOptions } from "./report/status.js";
 export type { NetnsStatus, StatusFinding, StatusReport, StatusSeverity } from "./report/status-report.js";
 export { type Collection, type CollectOptions, collectSockets } from "./scan/collect.js";

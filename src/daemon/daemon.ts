@@ -15,7 +15,7 @@ import { formatSummary, summarize } from "../reap/summary.js";
 import { CountPublisher } from "./count-publisher.js";
 import { readCyclePressure } from "./cycle-pressure.js";
 import { DaemonOutputs } from "./daemon-outputs.js";
-import { type NetnsScan, scanCycle } from "./netns-scan.js";
+import { attachCgroupPaths, type NetnsScan, scanCycle } from "./netns-scan.js";
 import { OwnerCache } from "./owner-cache.js";
 import { noNamespaceLeft, resolvePolicyNamespaces } from "./policy-namespaces.js";
 import { RuleMatcher } from "./rule-matcher.js";
@@ -240,16 +240,8 @@ export class Daemon {
   }
 
   private attachOwners(c: Cycle): void {
-    const needCgroups = this.rules.some((r) => r.cgroups !== undefined);
-    if (needCgroups) this.cgroups.beginScan();
-    for (const scan of c.scans) {
-      if (scan.candidates.length === 0) continue;
-      if (this.needOwners()) this.owners.attach(scan);
-      if (!needCgroups) continue;
-      for (const { socket } of scan.candidates) {
-        if (socket.cgroupId !== null) socket.cgroup = this.cgroups.pathOf(BigInt(socket.cgroupId)) ?? null;
-      }
-    }
+    if (this.needOwners()) for (const scan of c.scans) this.owners.attach(scan);
+    if (this.rules.some((r) => r.cgroups !== undefined)) attachCgroupPaths(c.scans, this.cgroups);
   }
 
   private act(c: Cycle): void {

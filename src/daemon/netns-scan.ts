@@ -6,6 +6,7 @@ import type { NetnsRef } from "../kernel/netns.js";
 import { ALL_STATES_MASK } from "../kernel/structs.js";
 import { keepScanId, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import type { CompiledRule } from "../policy/rule-match.js";
+import type { CgroupIndex } from "../proc/cgroups.js";
 import { NetnsTally } from "../report/tally.js";
 import { scanNamespaces } from "../scan/scan.js";
 import { compileFilter } from "../select/socket-filter.js";
@@ -140,4 +141,14 @@ export function scanCycle(
     });
   }
   return out;
+}
+
+/** Resolves the cgroup path of every candidate (for rules with cgroup conditions). */
+export function attachCgroupPaths(scans: readonly NetnsScan[], index: CgroupIndex): void {
+  index.beginScan();
+  for (const scan of scans) {
+    for (const { socket } of scan.candidates) {
+      if (socket.cgroupId !== null) socket.cgroup = index.pathOf(BigInt(socket.cgroupId)) ?? null;
+    }
+  }
 }

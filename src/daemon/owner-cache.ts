@@ -45,6 +45,7 @@ export class OwnerCache {
 
   /** Gives the scan's candidates their owners; one walk for the missing ones and those due soon. */
   attach(scan: NetnsScan): void {
+    if (scan.candidates.length === 0) return;
     const missing = scan.candidates.filter(({ socket }) => !this.lookup(socket.inode));
     if (missing.length > 0)
       this.fill(scan.netns.inode, [...missing.map(({ socket }) => socket.inode), ...scan.soon]);
