@@ -3,6 +3,7 @@
 // on farms of idle loopback connections in a throwaway namespace (a fresh farm for every run, since
 // both destroy it). Also shown: the same abort as a library call (Reaper.kill, no process start) and
 // the cost of merely starting Node here. Run: `npm run build && npx tsx bench/kill-abort.ts`.
+// BENCH_BASE_BIN=/path/to/other/bin/idlereap.cjs adds that build's figure for the same command.
 // Target: idlereap <= 1.0 x ss -K.
 
 import { execFileSync, spawnSync } from "node:child_process";
@@ -20,6 +21,8 @@ const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 16_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const root = new URL("..", import.meta.url).pathname;
 const idlereap = `${root}bin/idlereap.cjs`;
+/** Another build's bin (e.g. a checkout of the previous commit) timed with the same arguments. */
+const BASE_BIN = process.env.BENCH_BASE_BIN;
 /** The farm's listening port (on each worker's own 127.0.0.x address). */
 const PORT = 7411;
 /** BENCH_FILTER=state drops the port condition on both sides (ss -K then has no bytecode to run). */
@@ -88,7 +91,7 @@ async function libraryAbort(netns: string): Promise<number> {
 }
 
 const ns = createNetns("irbench");
-const runs: Record<string, number[]> = { ss: [], cli: [], quiet: [], library: [], node: [] };
+const runs: Record<string, number[]> = { ss: [], cli: [], quiet: [], library: [], node: [], base: [] };
 try {
   for (let i = 0; i < RUNS; i++) {
     runs.ss?.push(await onFreshFarm(ns.name, () => inNetns(ns.name, "ss", SS_K)));
@@ -97,6 +100,11 @@ try {
       await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [idlereap, ...KILL, "--quiet"])),
     );
     runs.library?.push(await onFreshFarm(ns.name, () => libraryAbort(ns.name)));
+    if (BASE_BIN) {
+      runs.base?.push(
+        await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [BASE_BIN, ...KILL])),
+      );
+    }
     runs.node?.push(inNetns(ns.name, process.execPath, ["-e", "0"]));
   }
 } finally {
@@ -116,4 +124,5 @@ line(`ss -K -t state established${BY_PORT ? " '( sport = :P or dport = :P )'" : 
 line(`idlereap kill --state established${port} --mode abort --yes`, "cli");
 line("idlereap kill ... --quiet (summary only)", "quiet");
 line("library call Reaper.kill (no process start)", "library");
+if (BASE_BIN) line(`the same kill, BENCH_BASE_BIN (${BASE_BIN})`, "base");
 line("node -e 0 (starting Node alone, for reference)", "node", false);

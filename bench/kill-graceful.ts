@@ -3,6 +3,7 @@
 // (scan with owners, checks, shutdowns) and through the CLI. The farm's processes never read, so no
 // owner closes on its own: the figure is idlereap's work only. Grace 0: no escalation wait.
 // Run: `npm run build && npx tsx bench/kill-graceful.ts`. Target: at least 5000 sockets/s.
+// BENCH_BASE_BIN=/path/to/other/bin/idlereap.cjs adds that build's figure for the same command.
 import { execFileSync, spawnSync } from "node:child_process";
 import { resolveNetns } from "../src/kernel/netns.js";
 import { Reaper } from "../src/reap/reaper.js";
@@ -50,20 +51,19 @@ async function library(netns: string): Promise<Run> {
   return { ms, closed: outcomes.filter((o) => o.result === "closed").length };
 }
 
-function cli(netns: string): { ms: number; closed: number } {
+/** Another build's bin (e.g. a checkout of the previous commit) timed with the same arguments. */
+const BASE_BIN = process.env.BENCH_BASE_BIN;
+
+function cli(netns: string, bin = `${root}bin/idlereap.cjs`): Run {
   const t0 = performance.now();
   const r = spawnSync(
     "ip",
-    [
-      "netns",
-      "exec",
-      netns,
-      process.execPath,
-      `${root}bin/idlereap.cjs`,
-      "kill",
-      "--state",
-      "established",
-    ].concat(["--grace", "0", "--yes", "--quiet"]),
+    ["netns", "exec", netns, process.execPath, bin, "kill", "--state", "established"].concat([
+      "--grace",
+      "0",
+      "--yes",
+      "--quiet",
+    ]),
     { encoding: "utf8" },
   );
   const ms = performance.now() - t0;
@@ -74,11 +74,13 @@ function cli(netns: string): { ms: number; closed: number } {
 
 const ns = createNetns("irbench");
 const lib: { ms: number; closed: number }[] = [];
-const viaCli: { ms: number; closed: number }[] = [];
+const viaCli: Run[] = [];
+const viaBase: Run[] = [];
 try {
   for (let i = 0; i < RUNS; i++) {
     lib.push(await onFreshFarm(ns.name, () => library(ns.name)));
     viaCli.push(await onFreshFarm(ns.name, () => cli(ns.name)));
+    if (BASE_BIN) viaBase.push(await onFreshFarm(ns.name, () => cli(ns.name, BASE_BIN)));
   }
 } finally {
   await destroyNetns(ns);
@@ -96,3 +98,4 @@ console.log(
 );
 show("library: scan with owners + shutdowns", lib);
 show("idlereap kill --grace 0 --yes (with Node start)", viaCli);
+if (BASE_BIN) show("the same, BENCH_BASE_BIN", viaBase);

@@ -21,7 +21,7 @@ export function keepaliveCoverage(netnsPath: string | undefined): KeepaliveCover
       : { name: "self", path: null, inode: ownNetnsInode() };
     const [result] = scanNamespaces([ns], { filter: ESTABLISHED, info: false }, (v) => {
       established++;
-      if (v.timerNumber === 2) withKeepalive++;
+      if (v.keepaliveArmed) withKeepalive++;
     });
     if (result?.error) return undefined;
   } catch {
