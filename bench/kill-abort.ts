@@ -1,14 +1,15 @@
-// Abort of many idle sockets: `idlereap kill --mode abort` against `ss -K` with the equivalent filter,
+// Abort of many idle sockets: `idlereap kill --state established --port P --mode abort --yes` as users
+// type it (owners looked up only when needed: here never) against `ss -K` with the equivalent filter,
 // on farms of idle loopback connections in a throwaway namespace (a fresh farm for every run, since
-// both destroy it). Also shown: the same abort as a library call (no process start, as in the daemon)
-// and the cost of merely starting Node here. Run: `npm run build && npx tsx bench/kill-abort.ts`.
+// both destroy it). Also shown: the same abort as a library call (Reaper.kill, no process start) and
+// the cost of merely starting Node here. Run: `npm run build && npx tsx bench/kill-abort.ts`.
+// BENCH_BASE_BIN=/path/to/other/bin/idlereap.cjs adds that build's figure for the same command.
 // Target: idlereap <= 1.0 x ss -K.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { resolveNetns } from "../src/kernel/netns.js";
-import { compileFilter } from "../src/policy/socket-filter.js";
-import { Protection } from "../src/reap/protect.js";
-import { streamAbort } from "../src/reap/stream-abort.js";
+import { Reaper } from "../src/reap/reaper.js";
+import { compileFilter } from "../src/select/socket-filter.js";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
 import { fmt, median, ratio } from "./lib/measure.js";
@@ -20,7 +21,28 @@ const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 16_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const root = new URL("..", import.meta.url).pathname;
 const idlereap = `${root}bin/idlereap.cjs`;
-const KILL = ["kill", "--state", "established", "--mode", "abort", "--no-process", "--yes"];
+/** Another build's bin (e.g. a checkout of the previous commit) timed with the same arguments. */
+const BASE_BIN = process.env.BENCH_BASE_BIN;
+/** The farm's listening port (on each worker's own 127.0.0.x address). */
+const PORT = 7411;
+/** BENCH_FILTER=state drops the port condition on both sides (ss -K then has no bytecode to run). */
+const BY_PORT = process.env.BENCH_FILTER !== "state";
+const KILL = [
+  "kill",
+  "--state",
+  "established",
+  ...(BY_PORT ? ["--port", String(PORT)] : []),
+  "--mode",
+  "abort",
+  "--yes",
+];
+const SS_K = [
+  "-K",
+  "-t",
+  "state",
+  "established",
+  ...(BY_PORT ? [`( sport = :${PORT} or dport = :${PORT} )`] : []),
+];
 
 function established(netns: string): number {
   const out = execFileSync("ip", ["netns", "exec", netns, "ss", "-tanH", "state", "established"], {
@@ -42,12 +64,12 @@ function inNetns(netns: string, cmd: string, args: string[]): number {
 }
 
 /** Builds a farm, runs `abort` once, checks it left no established socket. */
-async function onFreshFarm(netns: string, abort: () => number): Promise<number> {
-  const farm = await buildFarm({ connections: SOCKETS / 2, processes: 2, netns });
+async function onFreshFarm(netns: string, abort: () => number | Promise<number>): Promise<number> {
+  const farm = await buildFarm({ connections: SOCKETS / 2, processes: 2, netns, port: PORT });
   try {
     const before = established(netns);
     if (before < SOCKETS) throw new Error(`farm has ${before} established sockets, wanted ${SOCKETS}`);
-    const ms = abort();
+    const ms = await abort();
     const left = established(netns);
     if (left !== 0) throw new Error(`the abort left ${left} of ${before} established sockets`);
     return ms;
@@ -56,14 +78,11 @@ async function onFreshFarm(netns: string, abort: () => number): Promise<number> 
   }
 }
 
-function libraryAbort(netns: string): number {
+async function libraryAbort(netns: string): Promise<number> {
   const t0 = performance.now();
-  const r = streamAbort([resolveNetns(netns)], {
-    filter: compileFilter({ states: "established" }),
-    info: false,
-    protection: new Protection(),
-    force: false,
-    dryRun: false,
+  const r = await new Reaper().kill([resolveNetns(netns)], {
+    filter: compileFilter({ states: "established", ...(BY_PORT ? { ports: [PORT] } : {}) }),
+    mode: "abort",
     keepOutcomes: 0,
   });
   const ms = performance.now() - t0;
@@ -72,17 +91,20 @@ function libraryAbort(netns: string): number {
 }
 
 const ns = createNetns("irbench");
-const runs: Record<string, number[]> = { ss: [], cli: [], quiet: [], library: [], node: [] };
+const runs: Record<string, number[]> = { ss: [], cli: [], quiet: [], library: [], node: [], base: [] };
 try {
   for (let i = 0; i < RUNS; i++) {
-    runs.ss?.push(
-      await onFreshFarm(ns.name, () => inNetns(ns.name, "ss", ["-K", "-t", "state", "established"])),
-    );
+    runs.ss?.push(await onFreshFarm(ns.name, () => inNetns(ns.name, "ss", SS_K)));
     runs.cli?.push(await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [idlereap, ...KILL])));
     runs.quiet?.push(
       await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [idlereap, ...KILL, "--quiet"])),
     );
     runs.library?.push(await onFreshFarm(ns.name, () => libraryAbort(ns.name)));
+    if (BASE_BIN) {
+      runs.base?.push(
+        await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [BASE_BIN, ...KILL])),
+      );
+    }
     runs.node?.push(inNetns(ns.name, process.execPath, ["-e", "0"]));
   }
 } finally {
@@ -97,8 +119,10 @@ const line = (name: string, k: string, compare = true) =>
 console.log(
   `abort of ${SOCKETS} idle established sockets, median of ${RUNS} runs, each on a fresh farm (target <= 1.0 x ss -K)`,
 );
-line("ss -K -t state established", "ss", false);
-line("idlereap kill --mode abort --no-process --yes", "cli");
+const port = BY_PORT ? " --port P" : "";
+line(`ss -K -t state established${BY_PORT ? " '( sport = :P or dport = :P )'" : ""}`, "ss", false);
+line(`idlereap kill --state established${port} --mode abort --yes`, "cli");
 line("idlereap kill ... --quiet (summary only)", "quiet");
-line("library call streamAbort (no process start, as the daemon)", "library");
+line("library call Reaper.kill (no process start)", "library");
+if (BASE_BIN) line(`the same kill, BENCH_BASE_BIN (${BASE_BIN})`, "base");
 line("node -e 0 (starting Node alone, for reference)", "node", false);

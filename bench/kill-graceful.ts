@@ -3,15 +3,11 @@
 // (scan with owners, checks, shutdowns) and through the CLI. The farm's processes never read, so no
 // owner closes on its own: the figure is idlereap's work only. Grace 0: no escalation wait.
 // Run: `npm run build && npx tsx bench/kill-graceful.ts`. Target: at least 5000 sockets/s.
+// BENCH_BASE_BIN=/path/to/other/bin/idlereap.cjs adds that build's figure for the same command.
 import { execFileSync, spawnSync } from "node:child_process";
 import { resolveNetns } from "../src/kernel/netns.js";
-import { compileFilter } from "../src/policy/socket-filter.js";
-import { Closer } from "../src/reap/closer.js";
-import { Escalations } from "../src/reap/escalations.js";
-import { planActions } from "../src/reap/plan.js";
-import { Protection } from "../src/reap/protect.js";
-import { carryOut } from "../src/reap/reaper.js";
-import { collectSockets } from "../src/scan/collect.js";
+import { Reaper } from "../src/reap/reaper.js";
+import { compileFilter } from "../src/select/socket-filter.js";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
 import { fmt, median } from "./lib/measure.js";
@@ -29,11 +25,13 @@ function established(netns: string): number {
   return out.split("\n").filter(Boolean).length;
 }
 
-async function onFreshFarm(netns: string, close: () => { ms: number; closed: number }) {
+type Run = { ms: number; closed: number };
+
+async function onFreshFarm(netns: string, close: () => Run | Promise<Run>) {
   const farm = await buildFarm({ connections: SOCKETS / 2, processes: 2, netns });
   try {
     const before = established(netns);
-    const r = close();
+    const r = await close();
     const left = established(netns);
     if (left !== 0) throw new Error(`${left} of ${before} sockets still established`);
     return r;
@@ -42,38 +40,30 @@ async function onFreshFarm(netns: string, close: () => { ms: number; closed: num
   }
 }
 
-function library(netns: string): { ms: number; closed: number } {
+async function library(netns: string): Promise<Run> {
   const t0 = performance.now();
-  const ref = resolveNetns(netns);
-  const { sockets } = collectSockets([ref], {
+  const { outcomes } = await new Reaper().kill([resolveNetns(netns)], {
     filter: compileFilter({ states: "established" }),
-    owners: true,
+    mode: "graceful",
+    graceMs: 0,
   });
-  const plan = planActions(
-    sockets.map((socket) => ({ socket, action: "close", force: false, graceMs: 0, allowAbort: false })),
-    { protection: new Protection() },
-  );
-  const closer = new Closer(new Map([[ref.name, ref]]));
-  const outcomes = carryOut(plan.act, { closer, escalations: new Escalations(), dryRun: false });
-  closer.release();
   const ms = performance.now() - t0;
   return { ms, closed: outcomes.filter((o) => o.result === "closed").length };
 }
 
-function cli(netns: string): { ms: number; closed: number } {
+/** Another build's bin (e.g. a checkout of the previous commit) timed with the same arguments. */
+const BASE_BIN = process.env.BENCH_BASE_BIN;
+
+function cli(netns: string, bin = `${root}bin/idlereap.cjs`): Run {
   const t0 = performance.now();
   const r = spawnSync(
     "ip",
-    [
-      "netns",
-      "exec",
-      netns,
-      process.execPath,
-      `${root}bin/idlereap.cjs`,
-      "kill",
-      "--state",
-      "established",
-    ].concat(["--grace", "0", "--yes", "--quiet"]),
+    ["netns", "exec", netns, process.execPath, bin, "kill", "--state", "established"].concat([
+      "--grace",
+      "0",
+      "--yes",
+      "--quiet",
+    ]),
     { encoding: "utf8" },
   );
   const ms = performance.now() - t0;
@@ -84,11 +74,13 @@ function cli(netns: string): { ms: number; closed: number } {
 
 const ns = createNetns("irbench");
 const lib: { ms: number; closed: number }[] = [];
-const viaCli: { ms: number; closed: number }[] = [];
+const viaCli: Run[] = [];
+const viaBase: Run[] = [];
 try {
   for (let i = 0; i < RUNS; i++) {
     lib.push(await onFreshFarm(ns.name, () => library(ns.name)));
     viaCli.push(await onFreshFarm(ns.name, () => cli(ns.name)));
+    if (BASE_BIN) viaBase.push(await onFreshFarm(ns.name, () => cli(ns.name, BASE_BIN)));
   }
 } finally {
   await destroyNetns(ns);
@@ -106,3 +98,4 @@ console.log(
 );
 show("library: scan with owners + shutdowns", lib);
 show("idlereap kill --grace 0 --yes (with Node start)", viaCli);
+if (BASE_BIN) show("the same, BENCH_BASE_BIN", viaBase);

@@ -54,7 +54,8 @@ export class SyscallError extends IdlereapError {
   readonly syscall: string;
   constructor(syscall: string, errno: number, detail?: string) {
     const name = errnoName(errno);
-    const code: ErrorCode = errno === 1 || errno === 13 ? "IDLEREAP_ERR_PERMISSION" : "IDLEREAP_ERR_SYSCALL";
+    const code: ErrorCode =
+      errno === ERRNO.EPERM || errno === ERRNO.EACCES ? "IDLEREAP_ERR_PERMISSION" : "IDLEREAP_ERR_SYSCALL";
     super(code, `${syscall} failed: ${name} (${errno})${detail ? `: ${detail}` : ""}`);
     this.errno = errno;
     this.syscall = syscall;
@@ -78,6 +79,28 @@ export class InputError extends IdlereapError {
   constructor(code: ErrorCode, message: string, key?: string) {
     super(code, message);
     this.key = key;
+  }
+}
+
+/** A command-line flag or argument is not valid (exit 2). */
+export class UsageError extends InputError {
+  constructor(message: string, key?: string) {
+    super("IDLEREAP_ERR_CLI_USAGE", message, key);
+  }
+}
+
+/** A socket filter (state, port, prefix) is not valid. */
+export class FilterError extends InputError {
+  constructor(message: string, key?: string) {
+    super("IDLEREAP_ERR_FILTER_INVALID", message, key);
+  }
+}
+
+/** A network namespace named by the user does not exist, or went away (exit 2 when it reaches the CLI). */
+export class NetnsNotFoundError extends InputError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("IDLEREAP_ERR_NETNS_NOT_FOUND", message, "netns");
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 
@@ -111,31 +134,34 @@ export class TuneBackupError extends InputError {
   }
 }
 
-const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  4: "EINTR",
-  9: "EBADF",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  16: "EBUSY",
-  17: "EEXIST",
-  22: "EINVAL",
-  24: "EMFILE",
-  38: "ENOSYS",
-  71: "EPROTO",
-  88: "ENOTSOCK",
-  93: "EPROTONOSUPPORT",
-  95: "EOPNOTSUPP",
-  97: "EAFNOSUPPORT",
-  103: "ECONNABORTED",
-  104: "ECONNRESET",
-  107: "ENOTCONN",
-  110: "ETIMEDOUT",
-};
+/** The errno numbers idlereap tests for, by name (Linux, all architectures it runs on). */
+export const ERRNO = Object.freeze({
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EBUSY: 16,
+  EEXIST: 17,
+  EINVAL: 22,
+  EMFILE: 24,
+  ENOSYS: 38,
+  EPROTO: 71,
+  ENOTSOCK: 88,
+  EPROTONOSUPPORT: 93,
+  EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
+  ECONNABORTED: 103,
+  ECONNRESET: 104,
+  ENOTCONN: 107,
+  ETIMEDOUT: 110,
+});
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(ERRNO).map(([name, n]) => [n, name]));
 
 export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
 }

@@ -1,6 +1,6 @@
 // One process of a connection farm: listens on argv's host, opens `connections` loopback connections
 // to itself (two sockets each) and keeps them idle. Prints one JSON line when ready; exits when stdin ends.
-// argv[2] is JSON: { host, connections, concurrency? }.
+// argv[2] is JSON: { host, connections, concurrency?, port? } (port 0 or absent: any free one).
 import net from "node:net";
 
 const spec = JSON.parse(process.argv[2] ?? "{}");
@@ -17,7 +17,9 @@ const server = net.createServer({ pauseOnConnect: true }, (sock) => {
   held.push(sock);
 });
 server.maxConnections = total + 1;
-await new Promise((resolve, reject) => server.once("error", reject).listen(0, host, 4096, resolve));
+await new Promise((resolve, reject) =>
+  server.once("error", reject).listen(spec.port ?? 0, host, 4096, resolve),
+);
 const port = server.address().port;
 
 function connectOne() {

@@ -24,6 +24,8 @@ export interface FarmOptions {
   readonly timeoutMs?: number;
   /** Widens net.ipv4.ip_local_port_range inside the namespace (never on the host); default true. */
   readonly widenPortRange?: boolean;
+  /** Port every worker listens on (each on its own 127.0.0.x address); default any free one. */
+  readonly port?: number;
 }
 
 export interface Farm {
@@ -52,7 +54,7 @@ export async function buildFarm(options: FarmOptions): Promise<Farm> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     const shares = split(options.connections, workers);
     const readies = shares.map((connections, i) => {
-      const child = startWorker(options.netns, `127.0.0.${i + 1}`, connections);
+      const child = startWorker(options.netns, `127.0.0.${i + 1}`, connections, options.port);
       children.push(child);
       return firstLine(child, deadline);
     });
@@ -75,8 +77,8 @@ function split(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => base + (i < total % parts ? 1 : 0));
 }
 
-function startWorker(netns: string, host: string, connections: number): ChildProcess {
-  const spec = JSON.stringify({ host, connections });
+function startWorker(netns: string, host: string, connections: number, port = 0): ChildProcess {
+  const spec = JSON.stringify({ host, connections, port });
   const child = spawn("ip", ["netns", "exec", netns, process.execPath, WORKER, spec], {
     stdio: ["pipe", "pipe", "inherit"],
   });

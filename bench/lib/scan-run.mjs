@@ -1,8 +1,8 @@
 // The in-process scan with no output: every TCP socket with tcp_info, filtered and counted.
 // argv: rounds. Prints {"sockets": N, "ms": median per scan}.
 import { resolveNetns } from "../../dist/kernel/netns.js";
-import { compileFilter } from "../../dist/policy/socket-filter.js";
 import { scanNamespaces } from "../../dist/scan/scan.js";
+import { compileFilter } from "../../dist/select/socket-filter.js";
 
 const rounds = Number(process.argv[2] ?? 5);
 const ns = resolveNetns("host");

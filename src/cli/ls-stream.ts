@@ -3,14 +3,11 @@
 // as they arrive. Only the owners' (inode, pid, fd) array grows with the table.
 
 import type { NetnsRef } from "../kernel/netns.js";
-import type { SocketFilter } from "../policy/socket-filter.js";
 import { CgroupIndex } from "../proc/cgroups.js";
-import { walkFds } from "../proc/fd-walk.js";
-import { ArraySink } from "../proc/owner-walk-wire.js";
-import { listPids } from "../proc/pids.js";
-import { readComm } from "../proc/socket-owners.js";
+import { walkOwnerTriples } from "../proc/owner-index.js";
 import { cgroupResolver } from "../scan/collect.js";
 import { type NetnsScanResult, scanNamespaces } from "../scan/scan.js";
+import type { SocketFilter } from "../select/socket-filter.js";
 import { io } from "./io.js";
 import { SocketJsonWriter } from "./output/socket-json-writer.js";
 
@@ -39,12 +36,9 @@ export function streamJson(
 
 /**
  * Walks the owners of the namespace's sockets into the writer's table, on this thread: walker
- * threads cost more than they saved (each takes ~150 ms of CPU to start on a small VM). The walk
- * appends numbers to an array, with no object per socket.
+ * threads cost more than they saved (each takes ~150 ms of CPU to start on a small VM).
  */
 function ownersOf(ns: NetnsRef, writer: SocketJsonWriter): void {
-  const sink = new ArraySink();
-  walkFds({ procRoot: "/proc", pids: listPids(), wants: () => true, netnsInode: ns.inode }, sink);
-  const commands = new Map(sink.ownerPids.map((pid) => [pid, readComm(pid)]));
-  writer.owners(sink.sockets.subarray(0, sink.socketsLength), commands);
+  const t = walkOwnerTriples(ns.inode);
+  writer.owners(t.sockets.subarray(0, t.length), t.commands);
 }

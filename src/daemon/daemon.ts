@@ -3,26 +3,23 @@
 // duration; a failing part, or a failing namespace inside one, never fails the cycle.
 import type { Registry } from "prom-client";
 import type { NetnsRef } from "../kernel/netns.js";
-import { TCP_STATES } from "../kernel/structs.js";
-import { DaemonMetrics, IDLE_BUCKETS_SECONDS } from "../metrics/daemon-metrics.js";
-import { type MetricsServer, startMetricsServer } from "../metrics/metrics-server.js";
+import { ALL_STATES_MASK } from "../kernel/structs.js";
+import { DaemonMetrics } from "../metrics/daemon-metrics.js";
 import type { Policy } from "../policy/policy-schema.js";
 import { type CompiledRule, compileRule } from "../policy/rule-match.js";
 import { CgroupIndex } from "../proc/cgroups.js";
-import { Closer } from "../reap/closer.js";
-import { Escalations } from "../reap/escalations.js";
 import type { Outcome } from "../reap/outcome.js";
-import { type Candidate, planActions } from "../reap/plan.js";
-import { Protection } from "../reap/protect.js";
-import { carryOut } from "../reap/reaper.js";
+import type { ActionRequest } from "../reap/plan.js";
+import { Reaper } from "../reap/reaper.js";
 import { formatSummary, summarize } from "../reap/summary.js";
-import { computePressure, readNetnsSettings } from "../report/pressure.js";
-import { selectNamespaces } from "../scan/namespaces.js";
-import { AuditLog, auditRecord } from "./audit-log.js";
-import { ALL_STATES_MASK, type DueRule, type NetnsScan, scanNetns } from "./netns-scan.js";
+import { CountPublisher } from "./count-publisher.js";
+import { readCyclePressure } from "./cycle-pressure.js";
+import { DaemonOutputs } from "./daemon-outputs.js";
+import { attachCgroupPaths, type NetnsScan, scanCycle } from "./netns-scan.js";
 import { OwnerCache } from "./owner-cache.js";
-import { thresholdScale } from "./pressure-scale.js";
-import { SeenTracker } from "./seen-tracker.js";
+import { noNamespaceLeft, resolvePolicyNamespaces } from "./policy-namespaces.js";
+import { RuleMatcher } from "./rule-matcher.js";
+import { RuleSchedule } from "./rule-schedule.js";
 
 export interface DaemonOptions {
   registry: Registry;
@@ -38,7 +35,7 @@ interface Cycle {
   ephemeral: Map<string, [number, number] | undefined>;
   scales: Map<string, number>;
   scans: NetnsScan[];
-  candidates: Candidate[];
+  requests: ActionRequest[];
   outcomes: Outcome[];
 }
 
@@ -50,25 +47,17 @@ interface Part {
 export class Daemon {
   private policy: Policy;
   private rules: CompiledRule[];
-  private protection: Protection;
-  private audit: AuditLog;
-  private server: MetricsServer | undefined;
+  private readonly outputs: DaemonOutputs;
   private readonly metrics: DaemonMetrics;
   private readonly dryRun: boolean;
   private readonly log: (line: string) => void;
-  private readonly netnsByName = new Map<string, NetnsRef>();
-  private readonly closer = new Closer(this.netnsByName);
-  private readonly escalations = new Escalations();
-  private readonly ages = new SeenTracker();
-  private readonly reported = new SeenTracker();
+  private readonly reaper: Reaper;
+  private readonly matcher = new RuleMatcher();
   private readonly cgroups = new CgroupIndex();
   private readonly owners = new OwnerCache();
-  private readonly lastCounts = new Map<string, Pick<NetnsScan, "timeWait" | "busiestRemote">>();
-  private knownNetns = new Set<string>();
-  /** Per rule: when its idle threshold can next be reached (0: now). */
-  private dueAt: number[] = [];
+  private readonly counts: CountPublisher;
+  private schedule: RuleSchedule;
   private nextFullAt = 0;
-  private horizonScale = 1;
   private scanTimer: NodeJS.Timeout | undefined;
   private escalationTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -76,38 +65,49 @@ export class Daemon {
   /** The parts of a cycle, in order. */
   private readonly parts: Part[] = [
     { name: "namespaces", run: (c) => this.resolveNamespaces(c) },
-    { name: "pressure", run: (c) => this.readPressure(c) },
+    {
+      name: "pressure",
+      run: (c) =>
+        Object.assign(
+          c,
+          readCyclePressure(c.namespaces, this.policy.pressure, this.counts, this.metrics, this.log),
+        ),
+    },
     { name: "sockets", run: (c) => this.scanSockets(c) },
     { name: "owners", run: (c) => this.attachOwners(c) },
-    { name: "rules", run: (c) => this.applyRules(c) },
+    { name: "rules", run: (c) => c.requests.push(...this.matcher.match(c.scans, this.rules, c.now)) },
     { name: "actions", run: (c) => this.act(c) },
-    { name: "prefetch", run: (c) => this.prefetchOwners(c) },
+    { name: "prefetch", run: (c) => this.needOwners() && this.owners.prefetch(c.scans) },
     { name: "escalations", run: () => this.escalate() },
   ];
 
   constructor(policy: Policy, options: DaemonOptions) {
     this.policy = policy;
     this.rules = policy.rules.map(compileRule);
-    this.protection = new Protection(policy.protect);
-    this.audit = new AuditLog(policy.audit.file);
+    this.schedule = new RuleSchedule(this.rules, policy.interval);
     this.metrics = new DaemonMetrics(options.registry);
+    this.outputs = new DaemonOutputs(policy, this.metrics);
     this.metrics.reloaded(true, this.rules.length);
+    this.counts = new CountPublisher(this.metrics);
     this.dryRun = options.dryRun ?? false;
+    this.reaper = new Reaper({
+      protect: policy.protect,
+      dryRun: this.dryRun,
+      limit: policy.limits.maxActionsPerScan,
+    });
     this.log = options.log ?? ((line) => process.stderr.write(`idlereap run: ${line}\n`));
   }
 
   /** The metrics address actually bound, once started. */
   get metricsAddress(): string | undefined {
-    return this.server?.address;
+    return this.outputs.address;
   }
 
   /** Starts the metrics endpoint and the scan loop (the first scan runs at once). */
   async start(): Promise<void> {
-    if (this.policy.metrics.enabled) {
-      this.server = await startMetricsServer(this.metrics.registry, this.policy.metrics.listen);
-    }
+    await this.outputs.listen(this.policy);
     this.running = true;
-    const where = this.server ? `, metrics on http://${this.server.address}/metrics` : "";
+    const where = this.outputs.address ? `, metrics on http://${this.outputs.address}/metrics` : "";
     this.log(
       `started: ${this.rules.length} rules, interval ${this.policy.interval}ms${this.dryRun ? ", dry run" : ""}${where}`,
     );
@@ -116,24 +116,12 @@ export class Daemon {
 
   /** Switches to a new, already validated policy; the metrics endpoint moves if its address changed. */
   async reload(policy: Policy): Promise<void> {
-    const old = this.policy;
-    if (policy.metrics.enabled !== old.metrics.enabled || policy.metrics.listen !== old.metrics.listen) {
-      const next = policy.metrics.enabled
-        ? await startMetricsServer(this.metrics.registry, policy.metrics.listen)
-        : undefined;
-      await this.server?.close();
-      this.server = next;
-    }
-    if (policy.audit.file !== old.audit.file) {
-      const next = new AuditLog(policy.audit.file);
-      this.audit.close();
-      this.audit = next;
-    } else this.audit.reopen();
+    await this.outputs.reload(this.policy, policy);
     this.policy = policy;
     this.rules = policy.rules.map(compileRule);
-    this.dueAt = [];
+    this.schedule = new RuleSchedule(this.rules, policy.interval);
     this.nextFullAt = 0;
-    this.protection = new Protection(policy.protect);
+    this.reaper.reconfigure({ protect: policy.protect, limit: policy.limits.maxActionsPerScan });
     this.metrics.reloaded(true, this.rules.length);
     this.log(`policy reloaded: ${this.rules.length} rules, interval ${policy.interval}ms`);
     if (this.running) {
@@ -152,9 +140,8 @@ export class Daemon {
     this.running = false;
     clearTimeout(this.scanTimer);
     clearTimeout(this.escalationTimer);
-    await this.server?.close();
-    this.closer.release();
-    this.audit.close();
+    this.reaper.release();
+    await this.outputs.close();
     this.log("stopped");
   }
 
@@ -166,7 +153,7 @@ export class Daemon {
       ephemeral: new Map(),
       scales: new Map(),
       scans: [],
-      candidates: [],
+      requests: [],
       outcomes: [],
     };
     for (const part of this.parts) {
@@ -180,7 +167,7 @@ export class Daemon {
       }
       this.metrics.part(part.name, ok, performance.now() - started);
     }
-    this.closer.release();
+    this.reaper.release();
     this.metrics.scanDone();
     const acted = cycle.outcomes.filter((o) => o.result !== "reported");
     if (acted.length > 0) this.log(`scan: ${formatSummary(summarize(acted), this.dryRun)}`);
@@ -189,14 +176,7 @@ export class Daemon {
 
   /** Waits out the grace periods of pending graceful closes, escalating as they end (for --once). */
   async settle(): Promise<void> {
-    for (;;) {
-      const deadline = this.escalations.nextDeadline();
-      if (deadline === undefined) return;
-      await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, deadline - Date.now()))));
-      if (Date.now() >= deadline) this.escalate();
-      else this.escalations.dropReleased(this.closer);
-      this.closer.release();
-    }
+    await this.reaper.settle((changed) => this.outputs.record(changed, false));
   }
 
   private loop(): void {
@@ -210,12 +190,11 @@ export class Daemon {
 
   private scheduleEscalations(): void {
     clearTimeout(this.escalationTimer);
-    const deadline = this.escalations.nextDeadline();
+    const deadline = this.reaper.nextDeadline();
     if (deadline === undefined || !this.running) return;
     this.escalationTimer = setTimeout(
       () => {
         this.escalate();
-        this.closer.release();
         this.scheduleEscalations();
       },
       Math.max(0, deadline - Date.now()),
@@ -223,227 +202,56 @@ export class Daemon {
   }
 
   private resolveNamespaces(c: Cycle): void {
-    const failed: string[] = [];
-    for (const spec of this.policy.namespaces) {
-      try {
-        c.namespaces.push(...selectNamespaces([spec]));
-      } catch (err) {
-        failed.push(spec);
-        this.metrics.scanned(spec, 0, true);
-        this.log(`netns ${spec}: ${(err as Error).message}`);
-      }
-    }
-    const unique = new Map(c.namespaces.map((n) => [n.inode, n]));
-    c.namespaces = [...unique.values()];
-    this.netnsByName.clear();
-    for (const n of c.namespaces) this.netnsByName.set(n.name, n);
-    const names = new Set(c.namespaces.map((n) => n.name));
-    for (const gone of this.knownNetns) {
-      if (!names.has(gone)) {
-        this.metrics.forgetNetns(gone);
-        this.lastCounts.delete(gone);
-      }
-    }
-    this.knownNetns = names;
-    if (failed.length > 0 && c.namespaces.length === 0)
-      throw new Error(`no namespace to scan (${failed.join(", ")})`);
+    const r = resolvePolicyNamespaces(this.policy.namespaces, (spec, err) => {
+      this.metrics.scanned(spec, 0, true);
+      this.log(`netns ${spec}: ${err.message}`);
+    });
+    c.namespaces = r.namespaces;
+    this.reaper.useNamespaces(c.namespaces);
+    this.counts.keepOnly(new Set(c.namespaces.map((n) => n.name)));
+    const fatal = noNamespaceLeft(r);
+    if (fatal) throw fatal;
   }
 
-  private readPressure(c: Cycle): void {
-    const settings = this.policy.pressure;
-    for (const ns of c.namespaces) {
-      try {
-        const s = readNetnsSettings(ns);
-        c.ephemeral.set(ns.name, settings?.resources.includes("ports") ? s.ephemeral : undefined);
-        if (!settings) continue;
-        const last = this.lastCounts.get(ns.name);
-        const readings = computePressure({
-          settings: s,
-          ...(last ? { timeWait: last.timeWait, busiestRemote: last.busiestRemote } : {}),
-        });
-        for (const r of readings) this.metrics.pressureOf(ns.name, r.resource, r.ratio);
-        const { scale } = thresholdScale(readings, settings);
-        c.scales.set(ns.name, scale);
-        this.metrics.scaleOf(ns.name, scale);
-      } catch (err) {
-        this.log(`pressure in netns ${ns.name}: ${(err as Error).message}`);
-      }
-    }
-  }
-
-  /**
-   * Dumps only what can matter now. A rule with time conditions (idle, unacked) cannot match before
-   * the socket closest to them gets there, so it is skipped until two intervals before that (its
-   * horizon); the counts for the metrics come from a full scan every `metrics.refresh`.
-   */
+  /** Dumps only what can matter now (see RuleSchedule); a full scan every `metrics.refresh` counts all. */
   private scanSockets(c: Cycle): void {
     const full = c.now >= this.nextFullAt;
     const scale = Math.min(1, ...c.scales.values());
-    if (scale < this.horizonScale) this.dueAt.fill(0); // thresholds shrank: horizons are stale
-    const due: DueRule[] = [];
-    this.rules.forEach((rule, index) => {
-      if (full || !rule.needsInfo || c.now >= (this.dueAt[index] ?? 0)) due.push({ rule, index });
-    });
+    const due = this.schedule.due(c.now, full, scale);
     if (!full && due.length === 0) return;
     const states = full ? ALL_STATES_MASK : due.reduce((m, d) => m | d.rule.statesMask, 0);
     const info = full || due.some((d) => d.rule.needsInfo);
-    const minWait = due.map(() => Number.POSITIVE_INFINITY);
-    let failed = false;
-    for (const ns of c.namespaces) {
-      const scan = scanNetns(ns, {
-        rules: due,
-        states,
-        info,
-        scale: c.scales.get(ns.name) ?? 1,
-        ephemeral: c.ephemeral.get(ns.name),
-        soonMs: this.needOwners() ? 2 * this.policy.interval : 0,
-      });
-      this.metrics.scanned(ns.name, scan.durationMs, scan.error !== undefined);
-      if (scan.error) {
-        failed = true;
-        this.log(`netns ${ns.name} not scanned: ${scan.error.message}`);
-        continue;
-      }
-      c.scans.push(scan);
-      scan.minWait.forEach((w, k) => {
-        if (w < (minWait[k] as number)) minWait[k] = w;
-      });
-    }
-    due.forEach(({ rule, index }, k) => {
-      if (!rule.needsInfo) return;
-      // No socket can meet the time conditions before this; new sockets wait the longest.
-      const earliest = c.now + Math.min(minWait[k] as number, rule.longestWaitMs(scale));
-      this.dueAt[index] = failed ? 0 : earliest - 2 * this.policy.interval;
+    const soonMs = this.needOwners() ? 2 * this.policy.interval : 0;
+    const r = scanCycle(c.namespaces, { rules: due, states, info, soonMs }, c, (scan) => {
+      this.metrics.scanned(scan.netns.name, scan.durationMs, scan.error !== undefined);
+      if (scan.error) this.log(`netns ${scan.netns.name} not scanned: ${scan.error.message}`);
     });
-    this.horizonScale = scale;
+    c.scans = r.scans;
+    this.schedule.scanned(due, r.minWait, r.failed, c.now, scale);
     if (full) {
       const refresh = this.policy.metrics.refresh;
       this.nextFullAt = refresh === 0 ? 0 : c.now + Math.max(this.policy.interval, refresh) - 1;
-      this.publishCounts(c.scans);
+      this.counts.publish(c.scans);
     }
-  }
-
-  private publishCounts(scans: readonly NetnsScan[]): void {
-    const idle = new Float64Array(IDLE_BUCKETS_SECONDS.length + 1);
-    let idleSum = 0;
-    for (const scan of scans) {
-      const name = scan.netns.name;
-      this.lastCounts.set(name, { timeWait: scan.timeWait, busiestRemote: scan.busiestRemote });
-      const byState = new Map<string, number>();
-      scan.byState.forEach((n, i) => {
-        if (n > 0) byState.set(TCP_STATES[i] ?? String(i), n);
-      });
-      this.metrics.sawNetns(name, { byState, establishedWithoutKeepalive: scan.withoutKeepalive });
-      scan.idleBuckets.forEach((n, i) => {
-        idle[i] = (idle[i] ?? 0) + n;
-      });
-      idleSum += scan.idleSumSeconds;
-    }
-    this.metrics.publishIdle(idle, idleSum);
   }
 
   private needOwners(): boolean {
-    return (
-      this.protection.needsOwners ||
-      this.rules.some((r) => r.needsOwners || r.action === "close" || r.action === "keepalive")
-    );
+    return this.rules.some((r) => r.needsOwners || this.reaper.needsOwners(r.action));
   }
 
   private attachOwners(c: Cycle): void {
-    const needCgroups = this.rules.some((r) => r.cgroups !== undefined);
-    if (needCgroups) this.cgroups.beginScan();
-    for (const scan of c.scans) {
-      if (scan.candidates.length === 0) continue;
-      if (this.needOwners()) {
-        const missing = scan.candidates.filter(({ socket }) => !this.owners.lookup(socket.inode));
-        // One walk for these and the sockets due soon, rather than a second one after the actions.
-        if (missing.length > 0) {
-          this.owners.fill(scan.netns.inode, [...missing.map(({ socket }) => socket.inode), ...scan.soon]);
-        }
-        for (const { socket } of scan.candidates) {
-          const o = this.owners.lookup(socket.inode);
-          if (!o) continue;
-          socket.pid = o.pid;
-          socket.fd = o.fd;
-          socket.command = o.command;
-        }
-      }
-      if (needCgroups) {
-        for (const { socket } of scan.candidates) {
-          if (socket.cgroupId !== null) socket.cgroup = this.cgroups.pathOf(BigInt(socket.cgroupId)) ?? null;
-        }
-      }
-    }
-  }
-
-  /** After the actions: owners of the sockets due soon, so that their cycle need not walk /proc. */
-  private prefetchOwners(c: Cycle): void {
-    if (!this.needOwners()) return;
-    const keep = new Set<number>();
-    for (const scan of c.scans) {
-      for (const inode of scan.soon) keep.add(inode);
-      this.owners.fill(scan.netns.inode, scan.soon);
-    }
-    if (c.scans.length > 0) this.owners.retain(keep);
-  }
-
-  private applyRules(c: Cycle): void {
-    const usesAge = this.rules.some((r) => r.ageMs !== undefined);
-    if (usesAge) this.ages.beginScan();
-    this.reported.beginScan();
-    for (const scan of c.scans) {
-      for (const cand of scan.candidates) {
-        const s = cand.socket;
-        const age = usesAge ? this.ages.touch(s.cookie, c.now) : 0;
-        const rule = cand.rules.map((i) => this.rules[i] as CompiledRule).find((r) => r.matchSocket(s, age));
-        if (!rule) continue;
-        if (rule.action === "report") {
-          // Reported once per socket and rule, not on every scan.
-          const key = `${rule.name}\0${s.cookie}`;
-          const known = this.reported.has(key);
-          this.reported.touch(key, c.now);
-          if (known) continue;
-        }
-        c.candidates.push({
-          socket: s,
-          action: rule.action,
-          rule: rule.name,
-          force: rule.force,
-          graceMs: rule.graceMs,
-          allowAbort: rule.allowAbort,
-          keepalive: rule.keepalive,
-        });
-      }
-    }
-    if (usesAge) this.ages.endScan();
-    this.reported.endScan();
+    if (this.needOwners()) for (const scan of c.scans) this.owners.attach(scan);
+    if (this.rules.some((r) => r.cgroups !== undefined)) attachCgroupPaths(c.scans, this.cgroups);
   }
 
   private act(c: Cycle): void {
-    this.protection.refreshOwn();
-    const plan = planActions(c.candidates, {
-      protection: this.protection,
-      limit: this.policy.limits.maxActionsPerScan,
-    });
-    const done = carryOut(plan.act, {
-      closer: this.closer,
-      escalations: this.escalations,
-      dryRun: this.dryRun,
-    });
-    c.outcomes.push(...done, ...plan.skipped);
-    this.record(c.outcomes, this.dryRun);
+    c.outcomes.push(...this.reaper.act(c.requests));
+    this.outputs.record(c.outcomes, this.dryRun);
   }
 
   private escalate(): Outcome[] {
-    const changed = this.escalations.run(this.closer);
-    if (changed.length > 0) this.record(changed, false);
+    const changed = this.reaper.escalate();
+    if (changed.length > 0) this.outputs.record(changed, false);
     return changed;
-  }
-
-  private record(outcomes: readonly Outcome[], dryRun: boolean): void {
-    if (outcomes.length === 0) return;
-    const now = new Date();
-    this.audit.write(outcomes.map((o) => auditRecord(o, dryRun, now)));
-    for (const o of outcomes) this.metrics.outcome(o);
   }
 }

@@ -1,19 +1,18 @@
-// The daemon's pass over one namespace: counts for the metrics and pressure, and the candidates of
-// the rules, in one dump. Only candidates become objects; everything else is read from the
-// kernel's reply in place.
+// The daemon's pass over one namespace: counts for the metrics and pressure (a NetnsTally, on full
+// scans) and the candidates of the rules, in one dump. Only candidates become objects; everything
+// else is read from the kernel's reply in place.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
-import { STATE, TCP_STATES } from "../kernel/structs.js";
-import { socketFromView, type TcpSocket } from "../model/tcp-socket.js";
+import { ALL_STATES_MASK } from "../kernel/structs.js";
+import { keepScanId, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import type { CompiledRule } from "../policy/rule-match.js";
-import { compileFilter } from "../policy/socket-filter.js";
-import { RemotePortCounter } from "../report/remote-ports.js";
-import { IDLE_BUCKETS_MS, idleBucket } from "../report/tally.js";
+import type { CgroupIndex } from "../proc/cgroups.js";
+import { NetnsTally } from "../report/tally.js";
 import { scanNamespaces } from "../scan/scan.js";
+import { compileFilter } from "../select/socket-filter.js";
 
-export const ALL_STATES_MASK = compileFilter({ states: "all" }).statesMask;
-
-export interface Candidate {
+/** A socket some due rules may act on, once its owner, cgroup and age are known. */
+export interface RuleCandidate {
   socket: TcpSocket;
   /** Indexes of the rules whose kernel-side conditions hold, in rule order. */
   rules: number[];
@@ -27,14 +26,9 @@ export interface NetnsScan {
   minWait: number[];
   /** Inodes of sockets that will meet a rule's time conditions within `soonMs` (owners looked up early). */
   soon: number[];
-  /** Sockets by kernel state number. */
-  byState: Uint32Array;
-  idleBuckets: Float64Array;
-  idleSumSeconds: number;
-  withoutKeepalive: number;
-  timeWait: number;
-  busiestRemote: { remote: string; count: number } | undefined;
-  candidates: Candidate[];
+  /** Counts of every socket (full scans only). */
+  tally: NetnsTally | undefined;
+  candidates: RuleCandidate[];
   durationMs: number;
   error: Error | undefined;
 }
@@ -68,23 +62,15 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     full: options.states === ALL_STATES_MASK,
     minWait: rules.map(() => Number.POSITIVE_INFINITY),
     soon: [],
-    byState: new Uint32Array(TCP_STATES.length),
-    idleBuckets: new Float64Array(IDLE_BUCKETS_MS.length + 1),
-    idleSumSeconds: 0,
-    withoutKeepalive: 0,
-    timeWait: 0,
-    busiestRemote: undefined,
+    tally: undefined,
     candidates: [],
     durationMs: 0,
     error: undefined,
   };
-  const ports = ephemeral && out.full ? new RemotePortCounter(ephemeral) : undefined;
+  const tally = out.full ? new NetnsTally(ns.name, { ephemeral }) : undefined;
+  out.tally = tally;
   const visit = (v: DiagMessageView): void => {
-    const state = v.stateNumber;
-    out.byState[state] = (out.byState[state] ?? 0) + 1;
-    if (state === STATE.ESTABLISHED) countEstablished(out, v);
-    else if (state === STATE.TIME_WAIT) out.timeWait++;
-    ports?.add(v);
+    tally?.add(v);
     let matched: number[] | undefined;
     for (let i = 0; i < rules.length; i++) {
       const { rule, index } = rules[i] as DueRule;
@@ -101,23 +87,68 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
       else matched = [index];
     }
     if (matched)
-      out.candidates.push({ socket: socketFromView(v, ns.name, undefined, undefined), rules: matched });
+      out.candidates.push({
+        socket: keepScanId(socketFromView(v, ns.name, undefined, undefined), v),
+        rules: matched,
+      });
   };
   const filter = { ...ALL_FILTER, statesMask: options.states };
   const [result] = scanNamespaces([ns], { filter, info: options.info }, visit);
   out.durationMs = result?.durationMs ?? 0;
   out.error = result?.error;
-  if (ports) out.busiestRemote = ports.busiest();
   return out;
 }
 
 const ALL_FILTER = compileFilter({ states: "all" });
 
-function countEstablished(out: NetnsScan, v: DiagMessageView): void {
-  if (v.timerNumber !== 2) out.withoutKeepalive++;
-  const idle = v.idleMs;
-  if (idle === undefined) return;
-  const b = idleBucket(idle);
-  out.idleBuckets[b] = (out.idleBuckets[b] ?? 0) + 1;
-  out.idleSumSeconds += idle / 1000;
+export interface CycleScan {
+  scans: NetnsScan[];
+  /** Per due rule: the shortest wait of any socket in any namespace. */
+  minWait: number[];
+  /** Whether a namespace could not be scanned. */
+  failed: boolean;
+}
+
+/** Scans every namespace with its own scale; `onScanned` hears each namespace's outcome. */
+export function scanCycle(
+  namespaces: readonly NetnsRef[],
+  options: Omit<NetnsScanOptions, "scale" | "ephemeral">,
+  perNetns: {
+    scales: ReadonlyMap<string, number>;
+    ephemeral: ReadonlyMap<string, [number, number] | undefined>;
+  },
+  onScanned: (scan: NetnsScan) => void,
+): CycleScan {
+  const out: CycleScan = {
+    scans: [],
+    minWait: options.rules.map(() => Number.POSITIVE_INFINITY),
+    failed: false,
+  };
+  for (const ns of namespaces) {
+    const scan = scanNetns(ns, {
+      ...options,
+      scale: perNetns.scales.get(ns.name) ?? 1,
+      ephemeral: perNetns.ephemeral.get(ns.name),
+    });
+    onScanned(scan);
+    if (scan.error) {
+      out.failed = true;
+      continue;
+    }
+    out.scans.push(scan);
+    scan.minWait.forEach((w, k) => {
+      if (w < (out.minWait[k] as number)) out.minWait[k] = w;
+    });
+  }
+  return out;
+}
+
+/** Resolves the cgroup path of every candidate (for rules with cgroup conditions). */
+export function attachCgroupPaths(scans: readonly NetnsScan[], index: CgroupIndex): void {
+  index.beginScan();
+  for (const scan of scans) {
+    for (const { socket } of scan.candidates) {
+      if (socket.cgroupId !== null) socket.cgroup = index.pathOf(BigInt(socket.cgroupId)) ?? null;
+    }
+  }
 }

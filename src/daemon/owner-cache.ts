@@ -3,16 +3,11 @@
 // early, after that cycle's actions; when they are due, one readlink confirms the owner still
 // holds them.
 import { readlinkSync } from "node:fs";
-import { findSocketOwners } from "../proc/socket-owners.js";
-
-export interface CachedOwner {
-  pid: number;
-  fd: number;
-  command: string | null;
-}
+import { type Owner, OwnerIndex } from "../proc/owner-index.js";
+import type { NetnsScan } from "./netns-scan.js";
 
 export class OwnerCache {
-  private readonly owners = new Map<number, CachedOwner>();
+  private readonly owners = new Map<number, Owner>();
   private readonly procRoot: string;
 
   constructor(procRoot = "/proc") {
@@ -24,7 +19,7 @@ export class OwnerCache {
   }
 
   /** The owner of a socket inode if known and still true. */
-  lookup(inode: number): CachedOwner | undefined {
+  lookup(inode: number): Owner | undefined {
     const o = this.owners.get(inode);
     if (!o) return undefined;
     try {
@@ -39,14 +34,37 @@ export class OwnerCache {
     const wanted = new Set<number>();
     for (const inode of inodes) if (inode !== 0 && !this.owners.has(inode)) wanted.add(inode);
     if (wanted.size === 0) return;
-    const map = findSocketOwners({ netnsInode, wanted, procRoot: this.procRoot });
-    for (const [inode, o] of map.owners) {
-      this.owners.set(inode, { pid: o.pid, fd: o.fd, command: map.processes.get(o.pid)?.command ?? null });
-    }
+    const index = OwnerIndex.walk({ netnsInode, wanted, procRoot: this.procRoot });
+    for (const [inode, owner] of index.entries()) this.owners.set(inode, owner);
   }
 
   /** Forgets every socket not in `keep`. */
   retain(keep: ReadonlySet<number>): void {
     for (const inode of this.owners.keys()) if (!keep.has(inode)) this.owners.delete(inode);
+  }
+
+  /** Gives the scan's candidates their owners; one walk for the missing ones and those due soon. */
+  attach(scan: NetnsScan): void {
+    if (scan.candidates.length === 0) return;
+    const missing = scan.candidates.filter(({ socket }) => !this.lookup(socket.inode));
+    if (missing.length > 0)
+      this.fill(scan.netns.inode, [...missing.map(({ socket }) => socket.inode), ...scan.soon]);
+    for (const { socket } of scan.candidates) {
+      const o = this.lookup(socket.inode);
+      if (!o) continue;
+      socket.pid = o.pid;
+      socket.fd = o.fd;
+      socket.command = o.command;
+    }
+  }
+
+  /** After the actions: owners of the sockets due soon, so that their cycle need not walk /proc. */
+  prefetch(scans: readonly NetnsScan[]): void {
+    const keep = new Set<number>();
+    for (const scan of scans) {
+      for (const inode of scan.soon) keep.add(inode);
+      this.fill(scan.netns.inode, scan.soon);
+    }
+    if (scans.length > 0) this.retain(keep);
   }
 }

@@ -6,9 +6,9 @@
 //   opened) has no entry at all: its next packet creates one mid-stream, with the port's policy.
 import type { NetnsRef } from "../kernel/netns.js";
 import { inNetns } from "../kernel/netns.js";
-import { compileFilter } from "../policy/socket-filter.js";
 import { readSysctlValue } from "../proc/sysctl.js";
 import { scanNamespaces } from "../scan/scan.js";
+import { compileFilter } from "../select/socket-filter.js";
 import type { Flow } from "./conntrack.js";
 
 const CONNECTED = ["established", "close-wait"];

@@ -1,39 +1,28 @@
 // Resource pressure: as descriptors or heap run out, idleTimeout shrinks (down to minScale of
 // itself), so that idle connections make room before new ones are refused.
-import { readdirSync, readFileSync } from "node:fs";
 import { getHeapStatistics } from "node:v8";
+import { type PressureScaleConfig, pressureScale } from "../pressure/scale.js";
+import { countOpenFds } from "../proc/fd-count.js";
+import { readOpenFilesLimit } from "../proc/limits.js";
+import { parseOpenFilesLimit } from "../proc/parse.js";
 
-export interface PressureConfig {
-  readonly scaleAt: number;
-  readonly saturateAt: number;
-  readonly minScale: number;
-}
+export { pressureScale } from "../pressure/scale.js";
+export type PressureConfig = PressureScaleConfig;
 
-/** The factor for idleTimeout at a usage between 0 and 1: 1 below scaleAt, minScale from saturateAt. */
-export function pressureScale(usage: number, cfg: PressureConfig): number {
-  if (usage <= cfg.scaleAt) return 1;
-  if (usage >= cfg.saturateAt) return cfg.minScale;
-  const f = (usage - cfg.scaleAt) / (cfg.saturateAt - cfg.scaleAt);
-  return 1 - (1 - cfg.minScale) * f;
-}
-
-/** The soft limit on open files from /proc/self/limits, or Infinity when it cannot be read. */
+/** The soft limit on open files from /proc/self/limits text, or Infinity when unknown or unlimited. */
 export function openFileLimit(limitsText: string): number {
-  const line = limitsText.split("\n").find((l) => l.startsWith("Max open files"));
-  const soft = line?.slice("Max open files".length).trim().split(/\s+/)[0];
-  const n = Number(soft);
-  return Number.isFinite(n) && n > 0 ? n : Number.POSITIVE_INFINITY;
+  return softLimit(parseOpenFilesLimit(limitsText)?.soft);
 }
+
+const softLimit = (n: number | undefined): number =>
+  n !== undefined && n > 0 ? n : Number.POSITIVE_INFINITY;
 
 /** Usage (0..1) of this process's descriptors or heap, whichever is higher. */
 export function sampleUsage(): number {
   const heap = getHeapStatistics();
   const heapUsage = heap.used_heap_size / heap.heap_size_limit;
-  let fdUsage = 0;
-  try {
-    const limit = openFileLimit(readFileSync("/proc/self/limits", "utf8"));
-    fdUsage = readdirSync("/proc/self/fd").length / limit;
-  } catch {}
+  const limit = softLimit(readOpenFilesLimit("self")?.soft);
+  const fdUsage = (countOpenFds("self") ?? 0) / limit;
   return Math.max(heapUsage, fdUsage);
 }
 

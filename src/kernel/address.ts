@@ -1,6 +1,6 @@
 // Pure IP address helpers: format kernel byte order addresses, parse text addresses and CIDRs.
 import { createRequire } from "node:module";
-import { InputError } from "../errors.js";
+import { FilterError } from "../errors.js";
 
 // node:net is loaded only when an address is parsed: every command formats addresses, few parse them,
 // and loading it costs a few milliseconds at each start.
@@ -47,7 +47,7 @@ export function parseAddress(text: string): { family: 4 | 6; bytes: Buffer } {
   const kind = isIP(text);
   if (kind === 4) return { family: 4, bytes: Buffer.from(text.split(".").map(Number)) };
   if (kind === 6) return { family: 6, bytes: parseIPv6(text) };
-  throw new InputError("IDLEREAP_ERR_FILTER_INVALID", `"${text}" is not an IPv4 or IPv6 address`);
+  throw new FilterError(`"${text}" is not an IPv4 or IPv6 address`);
 }
 
 function parseIPv6(text: string): Buffer {
@@ -83,7 +83,7 @@ export function parseCidr(text: string): Cidr {
   const prefixText = slash < 0 ? String(max) : text.slice(slash + 1);
   const prefix = Number(prefixText);
   if (!/^\d+$/.test(prefixText) || prefix > max) {
-    throw new InputError("IDLEREAP_ERR_FILTER_INVALID", `"${text}": prefix must be 0..${max}`);
+    throw new FilterError(`"${text}": prefix must be 0..${max}`);
   }
   return { family, bytes, prefix, text };
 }

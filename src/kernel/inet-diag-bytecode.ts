@@ -1,7 +1,7 @@
 // Pure compiler of socket filters to inet_diag bytecode (INET_DIAG_REQ_BYTECODE), so the kernel
 // skips non-matching sockets before it fills tcp_info. The filter is an AND of clauses, each an
 // OR of atoms: exact local/remote ports and address prefixes.
-import { InputError } from "../errors.js";
+import { FilterError } from "../errors.js";
 import type { Cidr } from "./address.js";
 import { AF_INET, AF_INET6, BC } from "./structs.js";
 
@@ -33,7 +33,7 @@ function encodeAtom(atom: Atom): Buffer {
 
 function setJumps(b: Buffer, at: number, yes: number, no: number): void {
   if (yes > 255 || no > 0xffff) {
-    throw new InputError("IDLEREAP_ERR_FILTER_INVALID", "filter too large for the kernel's bytecode");
+    throw new FilterError("filter too large for the kernel's bytecode");
   }
   b[at + 1] = yes;
   b.writeUInt16LE(no, at + 2);

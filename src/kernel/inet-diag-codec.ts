@@ -55,6 +55,8 @@ export interface DumpRequest {
 }
 
 const EXT_INFO = 1 << (INET_DIAG_INFO - 1);
+/** idiag_timer of an armed keepalive timer (TIMERS[2]). */
+const TIMER_KEEPALIVE = 2;
 
 function encodeSockIdInto(buf: Buffer, at: number, id: SockId): void {
   buf.writeUInt16BE(id.sport, at + SOCKID.sport);
@@ -159,6 +161,10 @@ export class DiagMessageView {
   }
   get timer(): TimerKind {
     return TIMERS[this.timerNumber] ?? "off";
+  }
+  /** Whether the keepalive timer is armed (an idle established socket with SO_KEEPALIVE). */
+  get keepaliveArmed(): boolean {
+    return this.buf[this.base + DIAG_MSG.timer] === TIMER_KEEPALIVE;
   }
   /** Retransmit or probe count of the pending timer. */
   get timerRetrans(): number {

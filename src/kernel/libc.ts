@@ -1,7 +1,7 @@
 // The few libc calls Node lacks, bound with koffi and wrapped in typed functions that turn a -1
 // return into a SyscallError carrying errno. Nothing else in idlereap talks to koffi.
 import { createRequire } from "node:module";
-import { SyscallError } from "../errors.js";
+import { ERRNO, SyscallError } from "../errors.js";
 
 // koffi is CommonJS: require() skips the export scan an ESM import of it costs at every start (~15 ms).
 const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
@@ -69,12 +69,11 @@ export function recv(fd: number, buf: Uint8Array, flags = 0): number {
     const rc = Number(c.recv(fd, buf, buf.byteLength, flags));
     if (rc >= 0) return rc;
     const errno = koffi.errno();
-    if (errno !== 4) throw new SyscallError("recv", errno);
+    if (errno !== ERRNO.EINTR) throw new SyscallError("recv", errno);
   }
 }
 
 const MSG_DONTWAIT = 0x40;
-const EAGAIN = 11;
 
 /** Receives what is already queued, without waiting: -1 when nothing is (no error object on that path). */
 export function recvQueued(fd: number, buf: Uint8Array): number {
@@ -82,8 +81,8 @@ export function recvQueued(fd: number, buf: Uint8Array): number {
     const rc = Number(c.recv(fd, buf, buf.byteLength, MSG_DONTWAIT));
     if (rc >= 0) return rc;
     const errno = koffi.errno();
-    if (errno === EAGAIN) return -1;
-    if (errno !== 4) throw new SyscallError("recv", errno);
+    if (errno === ERRNO.EAGAIN) return -1;
+    if (errno !== ERRNO.EINTR) throw new SyscallError("recv", errno);
   }
 }
 

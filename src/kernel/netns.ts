@@ -3,7 +3,7 @@
 // setns() moves only the calling thread, so the switch, the work and the switch back happen in one
 // synchronous call on the main thread.
 import { closeSync, openSync, readdirSync, readlinkSync, statfsSync, statSync } from "node:fs";
-import { IdlereapError, InputError } from "../errors.js";
+import { IdlereapError, NetnsNotFoundError } from "../errors.js";
 import { CLONE_NEWNET, setns } from "./libc.js";
 
 export interface NetnsRef {
@@ -29,10 +29,8 @@ export function resolveNetns(spec: string): NetnsRef {
   if (spec === CURRENT_NETNS) return currentNetns();
   if (spec === "host") return hostNetns();
   if (spec.trim() === "") {
-    throw new InputError(
-      "IDLEREAP_ERR_NETNS_NOT_FOUND",
+    throw new NetnsNotFoundError(
       'network namespace "" is empty: name one, or leave --netns out for the current namespace',
-      "netns",
     );
   }
   const path = spec.includes("/") ? spec : `${NETNS_RUN_DIR}/${spec}`;
@@ -94,17 +92,13 @@ function netnsInodeAt(path: string, spec: string): number {
   try {
     inode = statSync(path).ino;
   } catch {
-    throw new InputError(
-      "IDLEREAP_ERR_NETNS_NOT_FOUND",
+    throw new NetnsNotFoundError(
       `network namespace "${spec}" not found (looked at ${path}; see \`ip netns list\`)`,
-      "netns",
     );
   }
   if (!isNetnsFile(path)) {
-    throw new InputError(
-      "IDLEREAP_ERR_NETNS_NOT_FOUND",
+    throw new NetnsNotFoundError(
       `"${spec}" is not a network namespace (${path} is not a namespace file; see \`ip netns list\`)`,
-      "netns",
     );
   }
   return inode;
@@ -130,13 +124,7 @@ export function inNetns<T>(ns: NetnsRef, fn: () => T): T {
   try {
     target = openSync(ns.path, "r");
   } catch (err) {
-    throw new IdlereapError(
-      "IDLEREAP_ERR_NETNS_NOT_FOUND",
-      `network namespace ${ns.name} is gone (${ns.path})`,
-      {
-        cause: err,
-      },
-    );
+    throw new NetnsNotFoundError(`network namespace ${ns.name} is gone (${ns.path})`, { cause: err });
   }
   const self = openSync("/proc/thread-self/ns/net", "r");
   try {

@@ -1,6 +1,6 @@
 // sock_diag over netlink: dump TCP sockets with tcp_info, and destroy one socket by id and cookie.
 // The receive loop reuses one buffer and one message view, so a dump allocates nothing per socket.
-import { KernelError, NetlinkError, SyscallError } from "../errors.js";
+import { ERRNO, KernelError, NetlinkError, SyscallError } from "../errors.js";
 import { dataView } from "../util/data-view.js";
 import {
   DiagMessageView,
@@ -147,7 +147,7 @@ export class DiagSocket {
     try {
       return recv(this.fd, buf);
     } catch (err) {
-      if (err instanceof SyscallError && err.errno === 11) {
+      if (err instanceof SyscallError && err.errno === ERRNO.EAGAIN) {
         throw new NetlinkError(
           "IDLEREAP_ERR_NETLINK_TIMEOUT",
           `sock_diag: no answer from the kernel in netns ${this.netns.name}`,

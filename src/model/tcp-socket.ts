@@ -2,12 +2,9 @@
 import { parseAddress } from "../kernel/address.js";
 import type { DiagMessageView, SockId } from "../kernel/inet-diag-codec.js";
 import { STATE, type TcpState, type TimerKind } from "../kernel/structs.js";
+import type { Owner } from "../proc/owner-index.js";
 
-export interface SocketOwner {
-  pid: number;
-  fd: number;
-  command: string;
-}
+export type { Owner } from "../proc/owner-index.js";
 
 /** What a cgroup id resolves to. */
 export interface CgroupInfo {
@@ -64,6 +61,13 @@ export interface TcpSocket {
   pid: number | null;
   fd: number | null;
   command: string | null;
+  /** The scan's id bytes, when the socket came from a scan that kept them (see keepScanId). */
+  [SCAN_ID]?: SockId;
+}
+
+/** The owner a listed socket carries, or undefined when no process was found holding it. */
+export function ownerOfSocket(s: TcpSocket): Owner | undefined {
+  return s.pid === null ? undefined : { pid: s.pid, fd: s.fd ?? -1, command: s.command };
 }
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
@@ -72,7 +76,7 @@ const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 export function socketFromView(
   view: DiagMessageView,
   netns: string,
-  owner: SocketOwner | undefined,
+  owner: Owner | undefined,
   cgroup: CgroupInfo | undefined,
 ): TcpSocket {
   // A listener's tcp_info timestamps are all zero: it has no data of its own to be idle from.
@@ -101,7 +105,7 @@ export function socketFromView(
     bytesReceived: orNull(view.bytesReceived),
     timer: view.timer,
     timerExpiresMs: view.expiresMs,
-    keepalive: view.timerNumber === 2,
+    keepalive: view.keepaliveArmed,
     inode: view.inode,
     cookie: view.cookieText,
     uid: view.uid,
@@ -116,7 +120,21 @@ export function socketFromView(
   };
 }
 
-/** The kernel identity of a listed socket (4-tuple, interface, cookie), for acting on exactly it. */
+/** Where a listed socket keeps the id bytes of its scan (a symbol: not part of its JSON). */
+export const SCAN_ID: unique symbol = Symbol("idlereap.scanId");
+
+/** Copies the reply's socket id into `s`, so that acting on it later needs no parsing. */
+export function keepScanId(s: TcpSocket, view: DiagMessageView): TcpSocket {
+  s[SCAN_ID] = view.sockId();
+  return s;
+}
+
+/** The kernel identity to act on: the scan's bytes, or, for an object built elsewhere (JSON), its text. */
+export function idOf(s: TcpSocket): SockId {
+  return s[SCAN_ID] ?? sockIdOf(s);
+}
+
+/** The kernel identity of a socket object from its text fields (4-tuple, interface, cookie). */
 export function sockIdOf(s: TcpSocket): SockId {
   return {
     family: s.family,

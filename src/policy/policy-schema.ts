@@ -3,9 +3,11 @@
 // Durations are strings with units ("250ms", "5s", "10m") or milliseconds; they come out as ms.
 import { z } from "zod";
 import { parseCidr } from "../kernel/address.js";
-import { RESOURCES } from "../report/pressure.js";
-import { type DurationOptions, parseDuration } from "../util/duration.js";
-import { parseStates } from "./states.js";
+import { RESOURCES } from "../pressure/netns-pressure.js";
+import { PRESSURE_DEFAULTS } from "../pressure/scale.js";
+import { ACTION_KINDS, REAP_DEFAULTS } from "../reap/defaults.js";
+import { parseStates } from "../select/states.js";
+import { type DurationOptions, formatDuration, parseDuration } from "../util/duration.js";
 
 // Durations that feed a timer (interval, grace, timeouts) are refused past MAX_TIMER_MS.
 const duration = (what: string, opts: DurationOptions = {}) =>
@@ -44,7 +46,8 @@ const states = oneOrMany(z.string()).superRefine((v, ctx) => {
   }
 });
 
-export const ACTIONS = ["report", "close", "abort", "keepalive"] as const;
+export const ACTIONS = ACTION_KINDS;
+const K = REAP_DEFAULTS.keepalive;
 
 export const matchSchema = z
   .strictObject({
@@ -78,11 +81,15 @@ const KEEPALIVE_SECONDS = "must be at most 32767s (the kernel's limit for keepal
 
 const keepaliveSchema = z
   .strictObject({
-    idle: duration("keepalive.idle").prefault("60s").refine(keepaliveSeconds, KEEPALIVE_SECONDS),
-    interval: duration("keepalive.interval").prefault("10s").refine(keepaliveSeconds, KEEPALIVE_SECONDS),
-    count: z.number().int().min(1).max(127).default(3),
+    idle: duration("keepalive.idle")
+      .prefault(formatDuration(K.idleMs))
+      .refine(keepaliveSeconds, KEEPALIVE_SECONDS),
+    interval: duration("keepalive.interval")
+      .prefault(formatDuration(K.intervalMs))
+      .refine(keepaliveSeconds, KEEPALIVE_SECONDS),
+    count: z.number().int().min(1).max(127).default(K.count),
     userTimeout: duration("keepalive.userTimeout", TIMER)
-      .prefault("90s")
+      .prefault(formatDuration(K.userTimeoutMs))
       .meta({ description: "0 leaves it unset" }),
   })
   .superRefine((k, ctx) => {
@@ -100,11 +107,14 @@ export const ruleSchema = z
   .strictObject({
     name: z.string().min(1),
     match: matchSchema.prefault({}),
-    action: z.enum(ACTIONS).default("report"),
+    action: z.enum(ACTIONS).default(REAP_DEFAULTS.action),
     grace: duration("grace", TIMER)
-      .prefault("5s")
+      .prefault(formatDuration(REAP_DEFAULTS.graceMs))
       .meta({ description: "close: abort if still held this long after FIN; 0 never" }),
-    force: z.boolean().default(false).meta({ description: "close or abort even with data queued" }),
+    force: z
+      .boolean()
+      .default(REAP_DEFAULTS.force)
+      .meta({ description: "close or abort even with data queued" }),
     fallback: z
       .enum(["none", "abort"])
       .default("none")
@@ -115,13 +125,13 @@ export const ruleSchema = z
 
 const pressureSchema = z
   .strictObject({
-    scaleAt: z.number().min(0).max(1).default(0.8),
-    saturateAt: z.number().min(0).max(1).default(0.95),
-    minScale: z.number().gt(0).max(1).default(0.1),
+    scaleAt: z.number().min(0).max(1).default(PRESSURE_DEFAULTS.scaleAt),
+    saturateAt: z.number().min(0).max(1).default(PRESSURE_DEFAULTS.saturateAt),
+    minScale: z.number().gt(0).max(1).default(PRESSURE_DEFAULTS.minScale),
     resources: z
       .array(z.enum(RESOURCES))
       .min(1)
-      .default([...RESOURCES]),
+      .default([...PRESSURE_DEFAULTS.resources]),
   })
   .superRefine((p, ctx) => {
     if (p.saturateAt <= p.scaleAt) {
@@ -140,11 +150,13 @@ export const policySchema = z
     }),
     protect: z
       .strictObject({
-        ports: z.array(port).default([22]),
-        processes: z.array(z.string().min(1)).default([]),
+        ports: z.array(port).default([...REAP_DEFAULTS.protect.ports]),
+        processes: z.array(z.string().min(1)).default([...REAP_DEFAULTS.protect.processes]),
       })
       .prefault({}),
-    limits: z.strictObject({ maxActionsPerScan: z.number().int().min(0).default(1000) }).prefault({}),
+    limits: z
+      .strictObject({ maxActionsPerScan: z.number().int().min(0).default(REAP_DEFAULTS.maxActionsPerScan) })
+      .prefault({}),
     metrics: z
       .strictObject({
         listen: z
@@ -186,7 +198,6 @@ export const policySchema = z
 export type Policy = z.output<typeof policySchema>;
 export type Rule = Policy["rules"][number];
 export type RuleMatch = Rule["match"];
-export type PressureSettings = NonNullable<Policy["pressure"]>;
 
 /** The JSON Schema editors use to complete and check policy files. */
 export function policyJsonSchema(): Record<string, unknown> {

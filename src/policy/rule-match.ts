@@ -2,11 +2,12 @@
 // (states, ports, addresses, keepalive, idle scaled by pressure, unacked) without allocating, and
 // then on the candidate socket with its owner, cgroup and age.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
-import type { TcpSocket } from "../model/tcp-socket.js";
-import type { KeepaliveSettings } from "../reap/closer.js";
-import type { ActionKind } from "../reap/outcome.js";
+import { ownerOfSocket, type TcpSocket } from "../model/tcp-socket.js";
+import type { ActionKind, KeepaliveSettings } from "../reap/defaults.js";
+import type { ActionSpec } from "../reap/plan.js";
+import { matchAnyGlob } from "../select/glob.js";
+import { compileFilter, type SocketFilter } from "../select/socket-filter.js";
 import type { Rule } from "./policy-schema.js";
-import { compileFilter, matchCommand, type SocketFilter } from "./socket-filter.js";
 
 export interface CompiledRule {
   readonly name: string;
@@ -15,6 +16,8 @@ export interface CompiledRule {
   readonly force: boolean;
   readonly allowAbort: boolean;
   readonly keepalive: KeepaliveSettings;
+  /** The action of a socket this rule matches, as the Reaper takes it. */
+  readonly spec: Readonly<ActionSpec>;
   readonly filter: SocketFilter;
   /** Idle threshold before pressure scaling, ms. */
   readonly idleMs: number | undefined;
@@ -59,18 +62,28 @@ export function compileRule(rule: Rule): CompiledRule {
   const unackedMs = m.unacked ?? m.deadPeer;
   const ageMs = m.age;
   const cgroups = m.cgroup;
+  const keepalive: KeepaliveSettings = {
+    idleMs: rule.keepalive.idle,
+    intervalMs: rule.keepalive.interval,
+    count: rule.keepalive.count,
+    userTimeoutMs: rule.keepalive.userTimeout,
+  };
+  const spec: ActionSpec = {
+    action: rule.action,
+    rule: rule.name,
+    force: rule.force,
+    graceMs: rule.grace,
+    allowAbort: rule.fallback === "abort",
+    keepalive,
+  };
   return {
     name: rule.name,
     action: rule.action,
     graceMs: rule.grace,
     force: rule.force,
     allowAbort: rule.fallback === "abort",
-    keepalive: {
-      idleMs: rule.keepalive.idle,
-      intervalMs: rule.keepalive.interval,
-      count: rule.keepalive.count,
-      userTimeoutMs: rule.keepalive.userTimeout,
-    },
+    keepalive,
+    spec,
     filter,
     idleMs,
     ageMs,
@@ -78,7 +91,7 @@ export function compileRule(rule: Rule): CompiledRule {
     cgroups,
     needsOwners: filter.needsOwners,
     statesMask: filter.statesMask,
-    needsInfo: idleMs !== undefined || unackedMs !== undefined,
+    needsInfo: filter.needsInfo || idleMs !== undefined || unackedMs !== undefined,
     matchBase: (v) => filter.matchView(v),
     remainingMs(v, scale) {
       let wait = Number.NEGATIVE_INFINITY;
@@ -100,12 +113,11 @@ export function compileRule(rule: Rule): CompiledRule {
     },
     matchSocket(s, age) {
       if (filter.needsOwners) {
-        const owner = s.pid === null ? undefined : { pid: s.pid, fd: s.fd ?? -1, command: s.command ?? "" };
-        if (!filter.matchOwner(owner)) return false;
+        if (!filter.matchOwner(ownerOfSocket(s))) return false;
       }
       if (cgroups) {
         const path = s.cgroup;
-        if (path === null || !cgroups.some((g) => matchCommand(g, path))) return false;
+        if (path === null || !matchAnyGlob(cgroups, path)) return false;
       }
       if (ageMs !== undefined && age < ageMs) return false;
       return true;

@@ -105,3 +105,22 @@ export function parseProcCgroup(text: string): string | undefined {
   }
   return undefined;
 }
+
+export interface TcpSockstat {
+  readonly inuse: number;
+  readonly orphan: number;
+  readonly tw: number;
+}
+
+/** Pure: the TCP line of /proc/net/sockstat ("TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 1"). */
+export function parseSockstat(text: string): TcpSockstat | undefined {
+  const line = text.split("\n").find((l) => l.startsWith("TCP:"));
+  if (!line) return undefined;
+  const f = line.split(/\s+/);
+  const get = (k: string) => {
+    const i = f.indexOf(k);
+    return i < 0 ? Number.NaN : Number(f[i + 1]);
+  };
+  const out = { inuse: get("inuse"), orphan: get("orphan"), tw: get("tw") };
+  return Number.isNaN(out.inuse + out.orphan + out.tw) ? undefined : out;
+}

@@ -7,7 +7,8 @@ import { type FdWalkStats, type SocketSink, walkFds } from "./fd-walk.js";
 import { parseComm } from "./parse.js";
 import { listPids } from "./pids.js";
 
-export interface SocketOwner {
+/** The walk's record of one socket: its lowest-pid holder and how many processes hold it. */
+export interface OwnerEntry {
   /** The lowest pid seen holding the socket (after fork(), parent and child share it). */
   readonly pid: number;
   /** The descriptor number in that process. */
@@ -45,7 +46,7 @@ export interface SocketOwnerStats extends Omit<FdWalkStats, "stopped"> {
 }
 
 export interface SocketOwnerMap {
-  readonly owners: Map<number, SocketOwner>;
+  readonly owners: Map<number, OwnerEntry>;
   /** Every process walked, by pid (processes after an early stop are absent). */
   readonly processes: Map<number, OwnerProcess>;
   readonly stats: SocketOwnerStats;
@@ -69,7 +70,7 @@ export function wantsOf(wanted: WantedSockets | undefined): (inode: number) => b
 
 /** Collects walked sockets into the owner map; the lowest pid of several holders wins, in any order. */
 export class OwnerMapBuilder implements SocketSink {
-  readonly owners = new Map<number, SocketOwner>();
+  readonly owners = new Map<number, OwnerEntry>();
   readonly processes = new Map<number, OwnerProcess>();
   #remaining: number;
   readonly #bounded: boolean;

@@ -3,7 +3,15 @@
 // keepalive (setsockopt through the duplicate). Every duplicate is closed before the call returns:
 // a duplicate kept open would keep the socket alive.
 import { fstatSync } from "node:fs";
-import { errnoName, IdlereapError, KernelError, SyscallError } from "../errors.js";
+import {
+  ERRNO,
+  type ErrorCode,
+  errnoName,
+  IdlereapError,
+  KernelError,
+  NetnsNotFoundError,
+  SyscallError,
+} from "../errors.js";
 import {
   close,
   IPPROTO_TCP,
@@ -21,35 +29,23 @@ import {
 } from "../kernel/libc.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
-import { sockIdOf, type TcpSocket } from "../model/tcp-socket.js";
+import { ALL_STATES_MASK, STATE } from "../kernel/structs.js";
+import { idOf, type TcpSocket } from "../model/tcp-socket.js";
 import { BulkAborter } from "./bulk-abort.js";
+import type { KeepaliveSettings } from "./defaults.js";
 import type { Result, SkipReason } from "./outcome.js";
 
-export interface KeepaliveSettings {
-  /** Idle time before the first probe, ms (TCP_KEEPIDLE, whole seconds, at least 1). */
-  idleMs: number;
-  /** Time between probes, ms (TCP_KEEPINTVL). */
-  intervalMs: number;
-  /** Unanswered probes before the kernel drops the connection (TCP_KEEPCNT). */
-  count: number;
-  /** TCP_USER_TIMEOUT in ms; 0 leaves it as it is. */
-  userTimeoutMs: number;
-}
+export type { KeepaliveSettings } from "./defaults.js";
 
 export interface Done {
   result: Result;
   reason?: SkipReason;
   detail?: string;
-  code?: string;
+  code?: ErrorCode;
   fellBack?: boolean;
 }
 
-const ESRCH = 3;
-const EBADF = 9;
-const EPERM = 1;
-const ENOENT = 2;
-const EOPNOTSUPP = 95;
-const ENOTCONN = 107;
+const { ESRCH, EBADF, EPERM, ENOENT, EOPNOTSUPP, ENOTCONN } = ERRNO;
 
 export class Closer {
   private readonly diag = new Map<string, DiagSocket>();
@@ -88,13 +84,13 @@ export class Closer {
     try {
       diag = this.diagFor(s.netns);
     } catch (err) {
-      if (err instanceof IdlereapError && err.code === "IDLEREAP_ERR_NETNS_NOT_FOUND") {
+      if (err instanceof NetnsNotFoundError) {
         return skip("gone", err.message);
       }
       return fail(err);
     }
     try {
-      diag.destroy(sockIdOf(s));
+      diag.destroy(idOf(s));
       return { result: "aborted" };
     } catch (err) {
       if (err instanceof KernelError) return destroyFailure(err.errno);
@@ -116,7 +112,7 @@ export class Closer {
       try {
         diag = this.diagFor(netns);
       } catch (err) {
-        const gone = err instanceof IdlereapError && err.code === "IDLEREAP_ERR_NETNS_NOT_FOUND";
+        const gone = err instanceof NetnsNotFoundError;
         const done = gone ? skip("gone", (err as Error).message) : fail(err);
         for (const i of positions) results[i] = done;
         continue;
@@ -127,7 +123,7 @@ export class Closer {
       try {
         for (const i of positions) {
           results[i] = ABORTED;
-          aborter.add(sockIdOf(sockets[i] as TcpSocket));
+          aborter.add(idOf(sockets[i] as TcpSocket));
         }
         aborter.flush();
       } catch (err) {
@@ -164,7 +160,7 @@ export class Closer {
   stillHeld(netns: string, cookies: ReadonlySet<string>): Set<string> {
     const held = new Set<string>();
     const diag = this.diagFor(netns);
-    const states = 0xfff & ~((1 << 6) | (1 << 10)); // all but time-wait and listen
+    const states = ALL_STATES_MASK & ~((1 << STATE.TIME_WAIT) | (1 << STATE.LISTEN));
     for (const family of [4, 6] as const) {
       diag.dump({ family, states, info: false }, (v) => {
         if (v.inode === 0) return;
@@ -187,7 +183,7 @@ export class Closer {
     let d = this.diag.get(name);
     if (d) return d;
     const ref = this.netns.get(name);
-    if (!ref) throw new IdlereapError("IDLEREAP_ERR_NETNS_NOT_FOUND", `network namespace ${name} is unknown`);
+    if (!ref) throw new NetnsNotFoundError(`network namespace ${name} is unknown`);
     d = DiagSocket.open(ref);
     this.diag.set(name, d);
     return d;

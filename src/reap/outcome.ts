@@ -1,8 +1,10 @@
 // What idlereap did (or would do) to one socket: the action asked for and how it ended.
-import type { TcpSocket } from "../model/tcp-socket.js";
 
-/** report: only log it · close: graceful (FIN, then abort after grace) · abort: RST · keepalive: retrofit. */
-export type ActionKind = "report" | "close" | "abort" | "keepalive";
+import type { ErrorCode } from "../errors.js";
+import type { TcpSocket } from "../model/tcp-socket.js";
+import type { ActionKind } from "./defaults.js";
+
+export type { ActionKind } from "./defaults.js";
 
 export const SKIP_REASONS = {
   "queued-data": "unread or unsent data in the socket's queues (use force to close anyway)",
@@ -39,8 +41,8 @@ export interface Outcome {
   reason?: SkipReason;
   /** Human-readable detail for skips and failures (errno names, what the kernel said). */
   detail?: string;
-  /** Error code for failures (IDLEREAP_ERR_...). */
-  code?: string;
+  /** Error code for failures. */
+  code?: ErrorCode;
   /** True when a graceful close fell back to abort (pidfd refused or no owner, abort allowed). */
   fellBack?: boolean;
 }

@@ -1,12 +1,13 @@
 // Decides what to do with a list of scanned sockets: the safety rules come first (protection, queued
 // data), then the idlest go first and the per-scan limit cuts the rest.
 import type { TcpSocket } from "../model/tcp-socket.js";
-import type { KeepaliveSettings } from "./closer.js";
+import type { KeepaliveSettings } from "./defaults.js";
 import type { ActionKind, Outcome } from "./outcome.js";
 import type { Protection } from "./protect.js";
+import { safetyReason } from "./safety.js";
 
-export interface Candidate {
-  socket: TcpSocket;
+/** What to do with a socket (a policy rule compiles to one). */
+export interface ActionSpec {
   action: ActionKind;
   rule?: string;
   /** Close even with data queued in the socket. */
@@ -18,9 +19,14 @@ export interface Candidate {
   keepalive?: KeepaliveSettings;
 }
 
+/** A socket and what to do with it, before the safety rules and the limit. */
+export interface ActionRequest extends ActionSpec {
+  socket: TcpSocket;
+}
+
 export interface Plan {
   /** To act on, idlest first. */
-  act: Candidate[];
+  act: ActionRequest[];
   /** Left alone, with the reason. */
   skipped: Outcome[];
 }
@@ -31,18 +37,21 @@ export interface PlanOptions {
   limit?: number;
 }
 
-export function planActions(candidates: readonly Candidate[], options: PlanOptions): Plan {
-  const act: Candidate[] = [];
+export function planActions(candidates: readonly ActionRequest[], options: PlanOptions): Plan {
+  const act: ActionRequest[] = [];
   const skipped: Outcome[] = [];
   for (const c of candidates) {
-    const reason = c.action === "report" ? undefined : safetyReason(c, options.protection);
+    const reason =
+      c.action === "report"
+        ? undefined
+        : safetyReason(c.socket, options.protection, c.action !== "keepalive" && !c.force);
     if (reason) skipped.push(skippedOutcome(c, reason));
     else act.push(c);
   }
   act.sort(idlestFirst);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let acting = 0;
-  const kept: Candidate[] = [];
+  const kept: ActionRequest[] = [];
   for (const c of act) {
     if (c.action === "report") kept.push(c);
     else if (acting < limit) {
@@ -53,23 +62,11 @@ export function planActions(candidates: readonly Candidate[], options: PlanOptio
   return { act: kept, skipped };
 }
 
-function safetyReason(c: Candidate, protection: Protection): Outcome["reason"] {
-  if (c.socket.state === "listen") return "listening";
-  const protectedBy = protection.reasonFor(c.socket);
-  if (protectedBy) return protectedBy;
-  if (c.action !== "keepalive" && !c.force && hasQueuedData(c.socket)) return "queued-data";
-  return undefined;
-}
-
-export function hasQueuedData(s: TcpSocket): boolean {
-  return s.recvQ > 0 || s.sendQ > 0 || (s.notsentBytes ?? 0) > 0;
-}
-
-function idlestFirst(a: Candidate, b: Candidate): number {
+function idlestFirst(a: ActionRequest, b: ActionRequest): number {
   return (b.socket.idleMs ?? -1) - (a.socket.idleMs ?? -1);
 }
 
-function skippedOutcome(c: Candidate, reason: NonNullable<Outcome["reason"]>): Outcome {
+function skippedOutcome(c: ActionRequest, reason: NonNullable<Outcome["reason"]>): Outcome {
   return {
     socket: c.socket,
     action: c.action,

@@ -1,9 +1,22 @@
 // Sockets idlereap never touches whatever the filter says: protected ports (22 by default),
 // protected processes (command globs) and idlereap's own sockets.
 import { readdirSync, readlinkSync } from "node:fs";
-import type { TcpSocket } from "../model/tcp-socket.js";
-import { matchCommand } from "../policy/socket-filter.js";
+import { matchGlob } from "../select/glob.js";
+import { REAP_DEFAULTS } from "./defaults.js";
 import type { SkipReason } from "./outcome.js";
+
+/** What the rule looks at; TcpSocket and DiagMessageView both have it (a reply has no owner). */
+export interface SafetySubject {
+  readonly state: string;
+  readonly inode: number;
+  readonly localPort: number;
+  readonly remotePort: number;
+  readonly recvQ: number;
+  readonly sendQ: number;
+  readonly notsentBytes: number | null | undefined;
+  readonly pid?: number | null;
+  readonly command?: string | null;
+}
 
 export interface ProtectSpec {
   /** Local or remote ports never closed. Default [22]; [] protects none. */
@@ -12,7 +25,7 @@ export interface ProtectSpec {
   readonly processes?: readonly string[];
 }
 
-export const DEFAULT_PROTECT = Object.freeze({ ports: Object.freeze([22]), processes: Object.freeze([]) });
+export const DEFAULT_PROTECT = REAP_DEFAULTS.protect;
 
 export class Protection {
   readonly ports: ReadonlySet<number>;
@@ -43,12 +56,12 @@ export class Protection {
   }
 
   /** Why the socket must be left alone, or undefined. */
-  reasonFor(s: TcpSocket): SkipReason | undefined {
+  reasonFor(s: SafetySubject): SkipReason | undefined {
     if (s.pid === this.ownPid || (s.inode !== 0 && this.ownInodes.has(s.inode))) return "own-socket";
     if (this.ports.has(s.localPort) || this.ports.has(s.remotePort)) return "protected-port";
-    if (this.processes.length > 0 && s.command !== null) {
+    if (this.processes.length > 0 && typeof s.command === "string") {
       const command = s.command;
-      if (this.processes.some((p) => matchCommand(p, command))) return "protected-process";
+      if (this.processes.some((p) => matchGlob(p, command))) return "protected-process";
     }
     return undefined;
   }

@@ -5,14 +5,14 @@
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
-import { STATE } from "../kernel/structs.js";
 import { socketFromView } from "../model/tcp-socket.js";
-import type { SocketFilter } from "../policy/socket-filter.js";
 import { type NetnsScanResult, scanNamespaces } from "../scan/scan.js";
+import type { SocketFilter } from "../select/socket-filter.js";
 import { BulkAborter } from "./bulk-abort.js";
 import { destroyFailure } from "./closer.js";
 import type { Outcome, SkipReason } from "./outcome.js";
 import type { Protection } from "./protect.js";
+import { safetyReason } from "./safety.js";
 import type { Summary } from "./summary.js";
 import { emptySummary } from "./summary.js";
 
@@ -75,7 +75,7 @@ function abortIn(
   };
   const visit = (v: DiagMessageView): void => {
     summary.matched++;
-    const reason = safetyReason(v, o);
+    const reason = safetyReason(v, o.protection, !o.force);
     if (reason) {
       skip(reason);
       keep(v, "skipped", reason);
@@ -102,12 +102,4 @@ function abortIn(
   } finally {
     diag?.close();
   }
-}
-
-function safetyReason(v: DiagMessageView, o: StreamAbortOptions): SkipReason | undefined {
-  if (v.stateNumber === STATE.LISTEN) return "listening";
-  if (o.protection.isOwn(v.inode)) return "own-socket";
-  if (o.protection.ports.has(v.localPort) || o.protection.ports.has(v.remotePort)) return "protected-port";
-  if (!o.force && (v.recvQ > 0 || v.sendQ > 0 || (v.notsentBytes ?? 0) > 0)) return "queued-data";
-  return undefined;
 }

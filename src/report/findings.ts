@@ -1,30 +1,21 @@
 // Findings of the status report: each a severity, one line of why, and the command that fixes the
 // problem or digs deeper. Pure over a namespace's status.
 import { CURRENT_NETNS } from "../kernel/netns.js";
+
+import type { Resource } from "../pressure/netns-pressure.js";
 import { formatDuration } from "../util/duration.js";
-import type { Resource } from "./pressure.js";
-import type { NetnsStatus, ProcessCount } from "./status.js";
-
-export type Severity = "info" | "warning" | "critical";
-export const SEVERITIES: readonly Severity[] = ["info", "warning", "critical"];
-
-export interface Finding {
-  id: string;
-  severity: Severity;
-  netns: string;
-  message: string;
-  command: string;
-}
+import type { NetnsStatus, ProcessCount, StatusFinding, StatusSeverity } from "./status-report.js";
+import { STATUS_SEVERITIES } from "./status-report.js";
 
 const CLOUD_IDLE_TIMEOUT_S = 350; // AWS NLB and NAT gateway, the shortest of the common ones
 const STALE_MS = 60_000;
 
 const who = (p: ProcessCount) => (p.pid === null ? "unknown process" : `${p.command ?? "?"}/${p.pid}`);
 
-export function findingsFor(st: NetnsStatus): Finding[] {
-  const out: Finding[] = [];
+export function findingsFor(st: NetnsStatus): StatusFinding[] {
+  const out: StatusFinding[] = [];
   const nsFlag = st.netns === "host" || st.netns === CURRENT_NETNS ? "" : ` --netns ${st.netns}`;
-  const add = (id: string, severity: Severity, message: string, command: string) =>
+  const add = (id: string, severity: StatusSeverity, message: string, command: string) =>
     out.push({ id, severity, netns: st.netns, message, command });
 
   for (const p of st.closeWait.byProcess) {
@@ -83,11 +74,11 @@ export function findingsFor(st: NetnsStatus): Finding[] {
       `idlereap ls${nsFlag} --pid ${p.pid} --sort idle`,
     );
   }
-  const rank = (s: Severity) => SEVERITIES.indexOf(s);
+  const rank = (s: StatusSeverity) => STATUS_SEVERITIES.indexOf(s);
   return out.sort((a, b) => rank(b.severity) - rank(a.severity));
 }
 
-type Add = (id: string, severity: Severity, message: string, command: string) => void;
+type Add = (id: string, severity: StatusSeverity, message: string, command: string) => void;
 
 function keepaliveFindings(st: NetnsStatus, add: Add, nsFlag: string): void {
   const k = st.keepalive;

@@ -3,16 +3,16 @@
 import { hostname, release } from "node:os";
 import { IdlereapError } from "../errors.js";
 import type { NetnsRef } from "../kernel/netns.js";
-import type { TcpSocket } from "../model/tcp-socket.js";
-import { compileFilter } from "../policy/socket-filter.js";
+import { computePressure, type NetnsSettings, readNetnsSettings } from "../pressure/netns-pressure.js";
 import { CgroupIndex } from "../proc/cgroups.js";
 import { processFdPressure } from "../proc/limits.js";
+import { OwnerIndex } from "../proc/owner-index.js";
 import { OwnerWalkPool } from "../proc/owner-walk-pool.js";
-import type { SocketOwnerMap } from "../proc/socket-owners.js";
 import { cgroupResolver } from "../scan/collect.js";
 import { scanNamespaces } from "../scan/scan.js";
-import { type Finding, findingsFor } from "./findings.js";
-import { computePressure, type NetnsSettings, type PressureReading, readNetnsSettings } from "./pressure.js";
+import { compileFilter } from "../select/socket-filter.js";
+import { findingsFor } from "./findings.js";
+import type { NetnsStatus, ProcessCount, StatusReport } from "./status-report.js";
 import { IDLE_BUCKETS_MS, type InodeList, NetnsTally } from "./tally.js";
 
 export interface StatusOptions {
@@ -21,48 +21,6 @@ export interface StatusOptions {
   /** Attribute sockets to processes; default true. */
   owners?: boolean;
   procRoot?: string;
-}
-
-export interface ProcessCount {
-  pid: number | null;
-  command: string | null;
-  count: number;
-  /** The longest idle time among them (ms). */
-  maxIdleMs: number;
-}
-
-export interface NetnsStatus {
-  netns: string;
-  scanMs: number;
-  sockets: { total: number; byState: Record<string, number> };
-  established: {
-    total: number;
-    idleHistogram: { le: string; count: number }[];
-    longestIdle: TcpSocket[];
-  };
-  closeWait: { total: number; byProcess: ProcessCount[] };
-  finWait2: { total: number; heldByProcess: ProcessCount[] };
-  deadPeers: { total: number; sockets: TcpSocket[] };
-  keepalive: {
-    established: number;
-    armed: number;
-    coverage: number;
-    processesWithout: ProcessCount[];
-    settings: { time: number; intvl: number; probes: number } | null;
-    /** time + intvl × probes: how long a dead idle peer of a keepalive socket goes unnoticed (s). */
-    worstCaseDetectionSeconds: number | null;
-  };
-  pressure: PressureReading[];
-  processes: { pid: number; command: string | null; fds: number; limit: number; ratio: number }[];
-  findings: Finding[];
-}
-
-export interface StatusReport {
-  generatedAt: string;
-  host: { hostname: string; kernel: string };
-  namespaces: NetnsStatus[];
-  findings: Finding[];
-  errors: { netns: string; code: string | undefined; message: string }[];
 }
 
 export async function buildStatus(
@@ -123,15 +81,12 @@ async function statusOf(
     ...(options.procRoot ? { procRoot: options.procRoot } : {}),
   });
   const [result] = scanNamespaces([ns], { filter: ALL }, (v) => tally.add(v));
-  const owners = await walking;
+  const walked = await walking;
+  const owners = walked ? new OwnerIndex(walked) : undefined;
   if (result?.error) throw result.error;
   const cgroupOf = cgroupResolver(cgroups);
-  const ownerOf = (inode: number) => {
-    const o = owners?.owners.get(inode);
-    return o ? { pid: o.pid, fd: o.fd, command: owners?.processes.get(o.pid)?.command ?? null } : undefined;
-  };
   for (const s of [...tally.longestIdle, ...tally.deadPeers]) {
-    const o = ownerOf(s.inode);
+    const o = owners?.ownerOf(s.inode);
     if (o) Object.assign(s, o);
     const cg = cgroupOf(s.cgroupId);
     if (cg) Object.assign(s, { cgroup: cg.path, unit: cg.unit, container: cg.container, pod: cg.pod });
@@ -139,7 +94,7 @@ async function statusOf(
   const est = tally.established.length;
   const pressure = computePressure({
     settings,
-    timeWait: tally.byState.get("time-wait") ?? 0,
+    timeWait: tally.timeWait,
     busiestRemote: tally.maxPortsToOneRemote(),
     ...(options.procRoot ? { procRoot: options.procRoot } : {}),
   });
@@ -149,7 +104,7 @@ async function statusOf(
     sockets: { total: tally.total, byState: Object.fromEntries(tally.byState) },
     established: {
       total: est,
-      idleHistogram: tally.idleHistogram.map((count, i) => ({ le: bucketLabel(i), count })),
+      idleHistogram: Array.from(tally.idleHistogram, (count, i) => ({ le: bucketLabel(i), count })),
       longestIdle: tally.longestIdle,
     },
     closeWait: { total: tally.closeWait.length, byProcess: groupByProcess(tally.closeWait, owners) },
@@ -178,16 +133,16 @@ function bucketLabel(i: number): string {
 }
 
 /** Groups an inode list by owning process; `values` are idle times. Biggest groups first. */
-function groupByProcess(list: InodeList, owners: SocketOwnerMap | undefined): ProcessCount[] {
+function groupByProcess(list: InodeList, owners: OwnerIndex | undefined): ProcessCount[] {
   const groups = new Map<number, ProcessCount>();
   for (let i = 0; i < list.length; i++) {
-    const o = owners?.owners.get(list.inodes[i] as number);
-    const pid = o?.pid ?? 0;
+    const owner = owners?.pidOf(list.inodes[i] as number);
+    const pid = owner ?? 0;
     let g = groups.get(pid);
     if (!g) {
       g = {
-        pid: o ? pid : null,
-        command: o ? (owners?.processes.get(pid)?.command ?? null) : null,
+        pid: owner !== undefined ? pid : null,
+        command: owner !== undefined ? (owners?.commandOf(pid) ?? null) : null,
         count: 0,
         maxIdleMs: 0,
       };
@@ -199,11 +154,11 @@ function groupByProcess(list: InodeList, owners: SocketOwnerMap | undefined): Pr
   return [...groups.values()].sort((a, b) => b.count - a.count);
 }
 
-function keepaliveSection(tally: NetnsTally, settings: NetnsSettings, owners: SocketOwnerMap | undefined) {
+function keepaliveSection(tally: NetnsTally, settings: NetnsSettings, owners: OwnerIndex | undefined) {
   const est = tally.established;
   const perPid = new Map<number, { total: number; armed: number }>();
   for (let i = 0; i < est.length; i++) {
-    const pid = owners?.owners.get(est.inodes[i] as number)?.pid;
+    const pid = owners?.pidOf(est.inodes[i] as number);
     if (pid === undefined) continue;
     const c = perPid.get(pid) ?? { total: 0, armed: 0 };
     c.total++;
@@ -215,7 +170,7 @@ function keepaliveSection(tally: NetnsTally, settings: NetnsSettings, owners: So
     if (c.armed === 0)
       without.push({
         pid,
-        command: owners?.processes.get(pid)?.command ?? null,
+        command: owners?.commandOf(pid) ?? null,
         count: c.total,
         maxIdleMs: 0,
       });
@@ -233,26 +188,26 @@ function keepaliveSection(tally: NetnsTally, settings: NetnsSettings, owners: So
 }
 
 /** Processes that hold an established, CLOSE_WAIT or FIN_WAIT2 socket of this namespace. */
-function tcpOwnerPids(tally: NetnsTally, owners: SocketOwnerMap | undefined): Set<number> {
+function tcpOwnerPids(tally: NetnsTally, owners: OwnerIndex | undefined): Set<number> {
   const pids = new Set<number>();
   if (!owners) return pids;
   for (const list of [tally.established, tally.closeWait, tally.finWait2Held]) {
     for (let i = 0; i < list.length; i++) {
-      const o = owners.owners.get(list.inodes[i] as number);
-      if (o) pids.add(o.pid);
+      const pid = owners.pidOf(list.inodes[i] as number);
+      if (pid !== undefined) pids.add(pid);
     }
   }
   return pids;
 }
 
 function processPressure(
-  owners: SocketOwnerMap | undefined,
+  owners: OwnerIndex | undefined,
   pids: ReadonlySet<number>,
   procRoot: string | undefined,
 ): NetnsStatus["processes"] {
   if (!owners) return [];
   const out: NetnsStatus["processes"] = [];
-  for (const p of owners.processes.values()) {
+  for (const p of owners.processes()) {
     if (!pids.has(p.pid)) continue;
     const fp = processFdPressure(p.pid, procRoot ?? "/proc", p.fds);
     if (fp && Number.isFinite(fp.softLimit)) {

@@ -1,8 +1,9 @@
-// Streaming aggregation of one namespace's socket table for the status report: counts, an idle
-// histogram, the longest-idle few, and compact inode lists for grouping by process afterwards.
+// Streaming aggregation of one namespace's socket table, for the status report and the daemon's
+// metrics: counts by state, an idle histogram, keepalive coverage, ports per remote endpoint and,
+// for the report, the longest-idle few and compact inode lists for grouping by process afterwards.
 // Nothing here holds one object per socket.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
-import { STATE } from "../kernel/structs.js";
+import { STATE, TCP_STATES } from "../kernel/structs.js";
 import { socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import { RemotePortCounter } from "./remote-ports.js";
 
@@ -20,8 +21,11 @@ const TOP = 10;
 const DEAD_PEER_MAX = 50;
 
 export interface TallyOptions {
-  /** Data outstanding and no ACK for this long marks a dead-peer suspect. */
-  deadPeerMs: number;
+  /**
+   * Data outstanding and no ACK for this long marks a dead-peer suspect. Given, the tally keeps the
+   * status report's detail too (leak lists, longest idle, dead peers); absent, only counts.
+   */
+  deadPeerMs?: number | undefined;
   /** Local ports in this range count against the port budget of their remote endpoint. */
   ephemeral: [number, number] | undefined;
 }
@@ -49,11 +53,16 @@ export class InodeList {
 export class NetnsTally {
   readonly netns: string;
   total = 0;
-  readonly byState = new Map<string, number>();
-  readonly idleHistogram = new Array<number>(IDLE_BUCKETS_MS.length + 1).fill(0);
-  /** Established sockets: inode → keepalive armed (1/0). */
-  readonly established = new InodeList();
+  /** Sockets by kernel state number. */
+  readonly stateCounts = new Uint32Array(TCP_STATES.length);
+  /** Established sockets by idle-time bucket (IDLE_BUCKETS_MS). */
+  readonly idleHistogram = new Float64Array(IDLE_BUCKETS_MS.length + 1);
+  /** Sum of the established sockets' idle times, seconds. */
+  idleSumSeconds = 0;
+  establishedCount = 0;
   keepaliveArmed = 0;
+  /** Established sockets: inode → keepalive armed (1/0); kept with `detail`. */
+  readonly established = new InodeList();
   /** CLOSE_WAIT sockets: inode → idle ms. */
   readonly closeWait = new InodeList();
   finWait2 = 0;
@@ -63,37 +72,59 @@ export class NetnsTally {
   readonly deadPeers: TcpSocket[] = [];
   deadPeerCount = 0;
   private readonly ports: RemotePortCounter | undefined;
-  private readonly options: TallyOptions;
+  private readonly detail: boolean;
+  private readonly deadPeerMs: number;
 
   constructor(netns: string, options: TallyOptions) {
     this.netns = netns;
-    this.options = options;
+    this.detail = options.deadPeerMs !== undefined;
+    this.deadPeerMs = options.deadPeerMs ?? Number.POSITIVE_INFINITY;
     this.ports = options.ephemeral ? new RemotePortCounter(options.ephemeral) : undefined;
   }
 
   add(v: DiagMessageView): void {
     this.total++;
-    const state = v.state;
-    this.byState.set(state, (this.byState.get(state) ?? 0) + 1);
     const n = v.stateNumber;
+    this.stateCounts[n] = (this.stateCounts[n] ?? 0) + 1;
     if (n === STATE.ESTABLISHED) this.addEstablished(v);
-    else if (n === STATE.CLOSE_WAIT) this.closeWait.push(v.inode, v.idleMs ?? 0);
+    this.ports?.add(v);
+    if (!this.detail) return;
+    if (n === STATE.CLOSE_WAIT) this.closeWait.push(v.inode, v.idleMs ?? 0);
     else if (n === STATE.FIN_WAIT2) {
       this.finWait2++;
       if (v.inode !== 0) this.finWait2Held.push(v.inode, v.idleMs ?? 0);
     }
-    this.ports?.add(v);
     this.checkDeadPeer(v);
   }
 
+  /** Sockets by state name (states with none left out), in kernel order. */
+  get byState(): Map<string, number> {
+    const out = new Map<string, number>();
+    this.stateCounts.forEach((count, i) => {
+      if (count > 0) out.set(TCP_STATES[i] ?? String(i), count);
+    });
+    return out;
+  }
+
+  get timeWait(): number {
+    return this.stateCounts[STATE.TIME_WAIT] ?? 0;
+  }
+
+  get withoutKeepalive(): number {
+    return this.establishedCount - this.keepaliveArmed;
+  }
+
   private addEstablished(v: DiagMessageView): void {
-    const ka = v.timerNumber === 2;
+    this.establishedCount++;
+    const ka = v.keepaliveArmed;
     if (ka) this.keepaliveArmed++;
-    this.established.push(v.inode, ka ? 1 : 0);
+    if (this.detail) this.established.push(v.inode, ka ? 1 : 0);
     const idle = v.idleMs;
     if (idle === undefined) return;
     const b = idleBucket(idle);
     this.idleHistogram[b] = (this.idleHistogram[b] as number) + 1;
+    this.idleSumSeconds += idle / 1000;
+    if (!this.detail) return;
     const top = this.longestIdle;
     if (top.length < TOP || idle > ((top[top.length - 1] as TcpSocket).idleMs ?? 0)) {
       top.push(socketFromView(v, this.netns, undefined, undefined));
@@ -107,7 +138,7 @@ export class NetnsTally {
     const unacked = v.unacked;
     if (!unacked) return;
     const lastAck = v.lastAckMs ?? 0;
-    if (lastAck < this.options.deadPeerMs && (v.retransmits ?? 0) < 3) return;
+    if (lastAck < this.deadPeerMs && (v.retransmits ?? 0) < 3) return;
     this.deadPeerCount++;
     if (this.deadPeers.length < DEAD_PEER_MAX)
       this.deadPeers.push(socketFromView(v, this.netns, undefined, undefined));

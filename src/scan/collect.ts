@@ -2,10 +2,10 @@
 // Owners come from one /proc walk per namespace, after the dump, limited to the sockets found
 // (the walk stops once all are attributed); a filter on pid or command walks first instead.
 import type { NetnsRef } from "../kernel/netns.js";
-import { type CgroupInfo, type SocketOwner, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
-import type { SocketFilter } from "../policy/socket-filter.js";
+import { type CgroupInfo, keepScanId, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import { CgroupIndex, describeCgroup } from "../proc/cgroups.js";
-import { findSocketOwners, type SocketOwnerMap } from "../proc/socket-owners.js";
+import { OwnerIndex } from "../proc/owner-index.js";
+import type { SocketFilter } from "../select/socket-filter.js";
 import { type NetnsScanResult, type OwnerLookup, scanNamespaces } from "./scan.js";
 
 export interface CollectOptions {
@@ -14,6 +14,8 @@ export interface CollectOptions {
   owners?: boolean;
   /** Resolve cgroup ids to paths; default true. */
   cgroups?: boolean;
+  /** Keep each socket's id bytes for acting on it (see keepScanId); default false. */
+  ids?: boolean;
   /** Only these pids are walked when the filter names pids. */
   pids?: readonly number[] | undefined;
   procRoot?: string;
@@ -35,12 +37,13 @@ export function collectSockets(namespaces: readonly NetnsRef[], options: Collect
   for (const ns of namespaces) {
     const start = sockets.length;
     const ownerFirst = options.filter.needsOwners;
-    const scanOwners = ownerFirst ? () => ownerLookup(walkOwners(ns, options, undefined)) : undefined;
+    const scanOwners = ownerFirst ? () => lookupIn(walkOwners(ns, options, undefined)) : undefined;
     const [result] = scanNamespaces(
       [ns],
       { filter: options.filter, owners: scanOwners },
       (view, n, owner) => {
-        sockets.push(socketFromView(view, n.name, owner, cgroupInfo(view.cgroupIdText)));
+        const s = socketFromView(view, n.name, owner, cgroupInfo(view.cgroupIdText));
+        sockets.push(options.ids ? keepScanId(s, view) : s);
       },
     );
     results.push(result as NetnsScanResult);
@@ -53,8 +56,8 @@ function walkOwners(
   ns: NetnsRef,
   options: CollectOptions,
   wanted: ReadonlySet<number> | undefined,
-): SocketOwnerMap {
-  return findSocketOwners({
+): OwnerIndex {
+  return OwnerIndex.walk({
     netnsInode: ns.inode,
     ...(options.procRoot ? { procRoot: options.procRoot } : {}),
     ...(wanted ? { wanted } : {}),
@@ -62,13 +65,10 @@ function walkOwners(
   });
 }
 
-function ownerLookup(map: SocketOwnerMap): OwnerLookup {
-  return (inode) => {
-    const o = map.owners.get(inode);
-    if (!o) return undefined;
-    return { pid: o.pid, fd: o.fd, command: map.processes.get(o.pid)?.command ?? "" };
-  };
-}
+const lookupIn =
+  (index: OwnerIndex): OwnerLookup =>
+  (inode) =>
+    index.ownerOf(inode);
 
 function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options: CollectOptions): void {
   const wanted = new Set<number>();
@@ -77,10 +77,10 @@ function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options
     if (inode !== 0) wanted.add(inode);
   }
   if (wanted.size === 0) return;
-  const lookup = ownerLookup(walkOwners(ns, options, wanted));
+  const index = walkOwners(ns, options, wanted);
   for (let i = start; i < sockets.length; i++) {
     const s = sockets[i] as TcpSocket;
-    const owner: SocketOwner | undefined = s.inode === 0 ? undefined : lookup(s.inode);
+    const owner = s.inode === 0 ? undefined : index.ownerOf(s.inode);
     if (owner) {
       s.pid = owner.pid;
       s.fd = owner.fd;

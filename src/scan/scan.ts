@@ -1,14 +1,14 @@
 // One scan: for each network namespace, dump its TCP sockets (IPv4 and IPv6) with the kernel-side
 // part of the filter, apply the rest in JS, and hand each match to the visitor with its owner.
 // A namespace that fails (deleted mid-scan, no permission) is reported, not fatal.
-import { type IdlereapError, KernelError } from "../errors.js";
+import { ERRNO, type IdlereapError, KernelError } from "../errors.js";
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket, type DumpOptions } from "../kernel/sock-diag.js";
-import type { SocketOwner } from "../model/tcp-socket.js";
-import type { SocketFilter } from "../policy/socket-filter.js";
+import type { Owner } from "../model/tcp-socket.js";
+import type { SocketFilter } from "../select/socket-filter.js";
 
-export type OwnerLookup = (inode: number) => SocketOwner | undefined;
+export type OwnerLookup = (inode: number) => Owner | undefined;
 
 export interface ScanOptions {
   filter: SocketFilter;
@@ -41,7 +41,7 @@ export interface NetnsScanResult {
   error?: IdlereapError | Error;
 }
 
-export type ScanVisitor = (view: DiagMessageView, netns: NetnsRef, owner: SocketOwner | undefined) => void;
+export type ScanVisitor = (view: DiagMessageView, netns: NetnsRef, owner: Owner | undefined) => void;
 
 let bytecodeRefused = false;
 
@@ -111,7 +111,7 @@ function dumpFamily(
     );
   } catch (err) {
     // A kernel that rejects the bytecode (EINVAL) gets the unfiltered dump; the JS filter is exact.
-    if (!(useBytecode && err instanceof KernelError && err.errno === 22)) throw err;
+    if (!(useBytecode && err instanceof KernelError && err.errno === ERRNO.EINVAL)) throw err;
     bytecodeRefused = true;
     sock.dump({ family, states: filter.statesMask, info }, onView, dump);
   }

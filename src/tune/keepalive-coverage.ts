@@ -1,8 +1,8 @@
 // How many established TCP sockets have keepalive armed: the keepalive sysctls do nothing for the
 // others. Read straight from the kernel's socket table (the timer of an idle keepalive socket).
 import type { NetnsRef } from "../kernel/netns.js";
-import { compileFilter } from "../policy/socket-filter.js";
 import { scanNamespaces } from "../scan/scan.js";
+import { compileFilter } from "../select/socket-filter.js";
 
 export interface KeepaliveCoverage {
   readonly established: number;
@@ -18,7 +18,7 @@ export function keepaliveCoverage(ns: NetnsRef): KeepaliveCoverage | undefined {
   try {
     const [result] = scanNamespaces([ns], { filter: ESTABLISHED, info: false }, (v) => {
       established++;
-      if (v.timerNumber === 2) withKeepalive++;
+      if (v.keepaliveArmed) withKeepalive++;
     });
     if (result?.error) return undefined;
   } catch {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { StatusReport } from "../../src/report/status.js";
+import type { StatusReport } from "../../src/report/status-report.js";
 import { runCli } from "../helpers/cli.js";
 import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";

@@ -10,7 +10,7 @@ import { type Fixture, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 
 const CONNS = new URL("../fixtures/conns.mjs", import.meta.url).pathname;
-const CLI = new URL("../../src/cli/run.ts", import.meta.url).pathname;
+const CLI = new URL("../../src/cli/dev-entry.ts", import.meta.url).pathname;
 
 interface Ready {
   port: number;

@@ -7,8 +7,8 @@ import { Registry } from "prom-client";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { resolveNetns } from "../../src/kernel/netns.js";
 import { parsePolicy } from "../../src/policy/policy-load.js";
-import { compileFilter } from "../../src/policy/socket-filter.js";
 import { collectSockets } from "../../src/scan/collect.js";
+import { compileFilter } from "../../src/select/socket-filter.js";
 import { createNetns, destroyNetns, type Fixture, type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { ConfigError, ERROR_CODES, IdlereapError, InputError, SyscallError } from "../../src/errors.js";
+import {
+  ConfigError,
+  ERROR_CODES,
+  FilterError,
+  IdlereapError,
+  InputError,
+  NetnsNotFoundError,
+  SyscallError,
+  UsageError,
+} from "../../src/errors.js";
+import { inNetns, resolveNetns } from "../../src/kernel/netns.js";
 
 test("every error code is documented in docs/errors.md, and nothing else is", () => {
   const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
@@ -30,4 +40,25 @@ test("errors carry their code, class name and context", () => {
   assert.equal(cfg.name, "ConfigError");
   const input = new InputError("IDLEREAP_ERR_CLI_USAGE", "bad", "--port");
   assert.equal(input.key, "--port");
+});
+
+test("one class per code: a namespace not found is a NetnsNotFoundError whether it never existed or went away", () => {
+  const missing = `idlereap-no-such-netns-${process.pid}`;
+  const notFound = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return err;
+    }
+    assert.fail("expected an error");
+  };
+  const never = notFound(() => resolveNetns(missing));
+  const gone = notFound(() => inNetns({ name: missing, path: `/run/netns/${missing}`, inode: 1 }, () => 0));
+  for (const err of [never, gone]) {
+    assert.ok(err instanceof NetnsNotFoundError, String(err));
+    assert.ok(err instanceof InputError, "bad input: the CLI exits 2");
+    assert.equal((err as NetnsNotFoundError).code, "IDLEREAP_ERR_NETNS_NOT_FOUND");
+  }
+  assert.equal(new UsageError("--x: bad", "--x").code, "IDLEREAP_ERR_CLI_USAGE");
+  assert.equal(new FilterError("state: bad", "state").code, "IDLEREAP_ERR_FILTER_INVALID");
 });

@@ -15,7 +15,7 @@ import {
   messageLength,
   parseErrorMessage,
 } from "../../src/kernel/netlink-codec.js";
-import { type CgroupInfo, type SocketOwner, socketFromView } from "../../src/model/tcp-socket.js";
+import { type CgroupInfo, type Owner, socketFromView } from "../../src/model/tcp-socket.js";
 
 const SEED = Number(process.env.IDLEREAP_FUZZ_SEED ?? 0x1d1e7ea9);
 const fixture = Buffer.from(
@@ -42,7 +42,7 @@ const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
 
 // Owners and cgroups that both paths are given: some sockets have them, most do not.
-const OWNERS = new Map<number, SocketOwner>([
+const OWNERS = new Map<number, Owner>([
   [571185, { pid: 4242, fd: 7, command: 'node "x"' }],
   [0x80000000, { pid: 1, fd: 0, command: "" }],
 ]);
@@ -177,7 +177,7 @@ class WasmPath {
     const triples = [...OWNERS].flatMap(([inode, o]) => [inode, o.pid, o.fd]);
     this.writer.owners(
       Float64Array.from(triples),
-      new Map([...OWNERS.values()].map((o) => [o.pid, o.command])),
+      new Map([...OWNERS.values()].map((o) => [o.pid, o.command ?? undefined])),
     );
   }
 

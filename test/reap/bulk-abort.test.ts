@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { resolveNetns } from "../../src/kernel/netns.js";
 import { DiagSocket } from "../../src/kernel/sock-diag.js";
-import { compileFilter } from "../../src/policy/socket-filter.js";
 import { BATCH, BulkAborter } from "../../src/reap/bulk-abort.js";
 import { Protection } from "../../src/reap/protect.js";
 import { streamAbort } from "../../src/reap/stream-abort.js";
+import { compileFilter } from "../../src/select/socket-filter.js";
 import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 

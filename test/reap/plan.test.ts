@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { TcpSocket } from "../../src/model/tcp-socket.js";
 import { destroyFailure } from "../../src/reap/closer.js";
-import { type Candidate, planActions } from "../../src/reap/plan.js";
+import { type ActionRequest, planActions } from "../../src/reap/plan.js";
 import { Protection } from "../../src/reap/protect.js";
 import { formatSummary, summarize } from "../../src/reap/summary.js";
 
@@ -23,7 +23,7 @@ const socket = (over: Partial<TcpSocket>): TcpSocket =>
     ...over,
   }) as TcpSocket;
 
-const close = (s: TcpSocket, over: Partial<Candidate> = {}): Candidate => ({
+const close = (s: TcpSocket, over: Partial<ActionRequest> = {}): ActionRequest => ({
   socket: s,
   action: "close",
   force: false,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseSockstat } from "../../src/proc/parse.js";
 import { findingsFor } from "../../src/report/findings.js";
-import { parseSockstat } from "../../src/report/pressure.js";
-import type { NetnsStatus } from "../../src/report/status.js";
+import type { NetnsStatus } from "../../src/report/status-report.js";
 
 function status(over: Partial<NetnsStatus> = {}): NetnsStatus {
   return {

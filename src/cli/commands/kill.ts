@@ -2,24 +2,29 @@
 // only prints what it would do.
 
 import { Command } from "commander";
-import { InputError } from "../../errors.js";
-import { compileFilter } from "../../policy/socket-filter.js";
-import { Closer } from "../../reap/closer.js";
-import { Escalations } from "../../reap/escalations.js";
+import { REAP_DEFAULTS } from "../../reap/defaults.js";
 import type { Outcome } from "../../reap/outcome.js";
-import { type Candidate, planActions } from "../../reap/plan.js";
-import { Protection } from "../../reap/protect.js";
-import { carryOut } from "../../reap/reaper.js";
-import { streamAbort } from "../../reap/stream-abort.js";
-import { formatSummary, type Summary, summarize } from "../../reap/summary.js";
-import { waitForEscalations } from "../../reap/wait-escalations.js";
-import { collectSockets } from "../../scan/collect.js";
+import { Reaper } from "../../reap/reaper.js";
+import { formatSummary, type Summary } from "../../reap/summary.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
-import { formatDuration, parseDuration } from "../../util/duration.js";
-import { addFilterOptions, collect, type FilterFlags, filterSpecFromFlags } from "../filter-options.js";
+import { compileFilter } from "../../select/socket-filter.js";
+import { formatDuration } from "../../util/duration.js";
+import {
+  addFilterOptions,
+  collect,
+  type FilterFlags,
+  filterSpecFromFlags,
+  parseChoice,
+  parseDurationFlag,
+  parsePortFlag,
+} from "../flags.js";
 import { io } from "../io.js";
+import { formatEndpoint } from "../output/endpoint.js";
 import { type Column, renderTable } from "../output/table.js";
 import { reportScanErrors } from "../scan-errors.js";
+
+const GRACE = formatDuration(REAP_DEFAULTS.graceMs);
+const MODES = ["graceful", "abort"] as const;
 
 interface KillFlags extends FilterFlags {
   mode?: string;
@@ -41,7 +46,7 @@ export function killCommand(): Command {
       "graceful: FIN through the owner's descriptor; abort: SOCK_DESTROY",
       "graceful",
     )
-    .option("--grace <duration>", "graceful: abort sockets still held this long after FIN (0: never)", "5s")
+    .option("--grace <duration>", "graceful: abort sockets still held this long after FIN (0: never)", GRACE)
     .option("--allow-abort", "graceful: abort when pidfd_getfd is refused or no process holds the socket")
     .option("--force", "close even sockets with unread or unsent data")
     .option("--protect-port <ports>", "ports never closed (default 22; repeat or comma-separate)", collect)
@@ -53,63 +58,34 @@ export function killCommand(): Command {
   return cmd;
 }
 
-function usage(message: string, key: string): InputError {
-  return new InputError("IDLEREAP_ERR_CLI_USAGE", message, key);
-}
-
 async function runKill(flags: KillFlags): Promise<void> {
   const spec = filterSpecFromFlags(flags);
-  const mode = flags.mode ?? "graceful";
-  if (mode !== "graceful" && mode !== "abort")
-    throw usage(`--mode: "${mode}" is not graceful or abort`, "--mode");
-  const graceMs = parseGrace(flags.grace ?? "5s");
-  const protection = new Protection({
-    ...(flags.protectPort ? { ports: flags.protectPort.map(protectPort) } : {}),
-    ...(flags.protectComm ? { processes: flags.protectComm } : {}),
+  const mode = parseChoice(flags.mode ?? "graceful", MODES, "--mode", "is not graceful or abort");
+  const graceMs = parseDurationFlag(flags.grace ?? GRACE, "--grace", { timer: true });
+  const dryRun = flags.yes !== true;
+  const reaper = new Reaper({
+    dryRun,
+    protect: {
+      ...(flags.protectPort
+        ? { ports: flags.protectPort.map((p) => parsePortFlag(p, "--protect-port")) }
+        : {}),
+      ...(flags.protectComm ? { processes: flags.protectComm } : {}),
+    },
   });
   const namespaces = selectNamespaces(flags.netns);
-  const owners = mode === "graceful" || protection.needsOwners || flags.process !== false;
-  const filter = compileFilter(spec);
-  const dryRun = flags.yes !== true;
-  if (!owners && !filter.needsOwners) {
-    // Abort without owners: straight from the dump, batched, no object per socket unless printed.
-    const r = streamAbort(namespaces, {
-      filter,
-      info: spec.idleOverMs !== undefined,
-      protection,
-      force: flags.force === true,
-      dryRun,
-      keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
-    });
-    report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
-    reportScanErrors(r.namespaces);
-    return;
-  }
-  const { sockets, namespaces: results } = collectSockets(namespaces, {
-    filter,
-    owners,
+  const r = await reaper.kill(namespaces, {
+    filter: compileFilter(spec),
+    mode,
+    graceMs,
+    force: flags.force === true,
+    allowAbort: flags.allowAbort === true,
+    owners: flags.process !== false,
     pids: spec.pids,
     cgroups: flags.json === true,
+    keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
   });
-  const candidates: Candidate[] = sockets.map((socket) => ({
-    socket,
-    action: mode === "abort" ? "abort" : "close",
-    force: flags.force === true,
-    graceMs,
-    allowAbort: flags.allowAbort === true,
-  }));
-  const plan = planActions(candidates, { protection });
-  const closer = new Closer(new Map(namespaces.map((n) => [n.name, n])));
-  const escalations = new Escalations();
-  let outcomes: Outcome[];
-  try {
-    outcomes = [...carryOut(plan.act, { closer, escalations, dryRun }), ...plan.skipped];
-    await waitForEscalations(escalations, closer);
-  } finally {
-    closer.release();
-  }
-  report(outcomes, summarize(outcomes), flags, dryRun, namespaces.length > 1);
-  reportScanErrors(results);
+  report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
+  reportScanErrors(r.namespaces);
 }
 
 function report(
@@ -128,27 +104,10 @@ function report(
   if (summary.failed > 0) process.exitCode = 1;
 }
 
-function parseGrace(text: string): number {
-  try {
-    return parseDuration(text, "--grace", { timer: true });
-  } catch (err) {
-    throw usage((err as Error).message, "--grace");
-  }
-}
-
-function protectPort(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 65535)
-    throw usage(`--protect-port: "${text}" is not a port`, "--protect-port");
-  return n;
-}
-
 function flatten(o: Outcome): Record<string, unknown> {
   const { socket, ...rest } = o;
   return { ...socket, ...rest };
 }
-
-const addr = (a: string, p: number, family: 4 | 6) => (family === 6 ? `[${a}]:${p}` : `${a}:${p}`);
 
 /** Rows the table shows; a kill of thousands is read from its summary (or all of it with --json). */
 const TABLE_ROWS = 200;
@@ -158,8 +117,14 @@ function printTable(all: Outcome[], showNetns: boolean, total: number): void {
   const columns: Column<Outcome>[] = [
     ...(showNetns ? [{ header: "NETNS", value: (o: Outcome) => o.socket.netns }] : []),
     { header: "STATE", value: (o) => o.socket.state },
-    { header: "LOCAL", value: (o) => addr(o.socket.localAddress, o.socket.localPort, o.socket.family) },
-    { header: "PEER", value: (o) => addr(o.socket.remoteAddress, o.socket.remotePort, o.socket.family) },
+    {
+      header: "LOCAL",
+      value: (o) => formatEndpoint(o.socket.localAddress, o.socket.localPort, o.socket.family),
+    },
+    {
+      header: "PEER",
+      value: (o) => formatEndpoint(o.socket.remoteAddress, o.socket.remotePort, o.socket.family),
+    },
     {
       header: "IDLE",
       value: (o) => (o.socket.idleMs === null ? "-" : formatDuration(o.socket.idleMs)),

@@ -1,15 +1,15 @@
 // `idlereap ls`: the TCP socket table, ss-like, with idle times and owners.
 
 import { Command } from "commander";
-import { InputError } from "../../errors.js";
 import type { TcpSocket } from "../../model/tcp-socket.js";
-import { compileFilter } from "../../policy/socket-filter.js";
 import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
+import { compileFilter } from "../../select/socket-filter.js";
 import { formatDuration } from "../../util/duration.js";
-import { addFilterOptions, type FilterFlags, filterSpecFromFlags, parseLimit } from "../filter-options.js";
+import { addFilterOptions, type FilterFlags, filterSpecFromFlags, parseLimit, usage } from "../flags.js";
 import { io } from "../io.js";
 import { streamJson } from "../ls-stream.js";
+import { formatEndpoint } from "../output/endpoint.js";
 import { JsonArrayWriter } from "../output/json-stream.js";
 import { socketToJson } from "../output/socket-json.js";
 import { type Column, renderTable } from "../output/table.js";
@@ -49,10 +49,7 @@ async function runLs(flags: LsFlags): Promise<void> {
   const limit = parseLimit(flags.limit);
   const sort = flags.sort === undefined ? undefined : SORTS[flags.sort];
   if (flags.sort !== undefined && !sort) {
-    throw new InputError(
-      "IDLEREAP_ERR_CLI_USAGE",
-      `--sort: "${flags.sort}" is not one of ${Object.keys(SORTS).join(", ")}`,
-    );
+    throw usage(`--sort: "${flags.sort}" is not one of ${Object.keys(SORTS).join(", ")}`, "--sort");
   }
   const filter = compileFilter(spec);
   const namespaces = selectNamespaces(flags.netns);
@@ -77,7 +74,6 @@ async function runLs(flags: LsFlags): Promise<void> {
   reportScanErrors(results, flags.netns?.includes("all"));
 }
 
-const addr = (a: string, p: number, family: 4 | 6) => (family === 6 ? `[${a}]:${p}` : `${a}:${p}`);
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
 
 function printTable(sockets: TcpSocket[], showNetns: boolean): void {
@@ -86,8 +82,8 @@ function printTable(sockets: TcpSocket[], showNetns: boolean): void {
     { header: "STATE", value: (s) => s.state },
     { header: "RECV-Q", value: (s) => String(s.recvQ), align: "right" },
     { header: "SEND-Q", value: (s) => String(s.sendQ), align: "right" },
-    { header: "LOCAL", value: (s) => addr(s.localAddress, s.localPort, s.family) },
-    { header: "PEER", value: (s) => addr(s.remoteAddress, s.remotePort, s.family) },
+    { header: "LOCAL", value: (s) => formatEndpoint(s.localAddress, s.localPort, s.family) },
+    { header: "PEER", value: (s) => formatEndpoint(s.remoteAddress, s.remotePort, s.family) },
     { header: "IDLE", value: (s) => ms(s.idleMs), align: "right" },
     { header: "RTT", value: (s) => (s.rttMs === null ? "-" : `${s.rttMs.toFixed(2)}ms`), align: "right" },
     { header: "TIMER", value: (s) => (s.timer === "off" ? "-" : s.timer) },

@@ -3,13 +3,13 @@
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
 import type { NetnsRef } from "../../kernel/netns.js";
-import { compileFilter } from "../../policy/socket-filter.js";
 import { PROBE_DEFAULTS, type ProbeResult, probeLiveness } from "../../probe/liveness.js";
 import { DEFAULT_RUN_DIR, ProbeJournal, type RecoveryReport } from "../../probe/probe-journal.js";
 import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
+import { compileFilter } from "../../select/socket-filter.js";
 import { formatDuration, parseDuration } from "../../util/duration.js";
-import { addFilterOptions, type FilterFlags, filterSpecFromFlags } from "../filter-options.js";
+import { addFilterOptions, type FilterFlags, filterSpecFromFlags } from "../flags.js";
 import { io } from "../io.js";
 import { type Column, renderTable } from "../output/table.js";
 import { reportScanErrors } from "../scan-errors.js";

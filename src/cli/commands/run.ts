@@ -4,10 +4,10 @@
 import { Command } from "commander";
 import { Registry } from "prom-client";
 import { Daemon } from "../../daemon/daemon.js";
-import { InputError } from "../../errors.js";
 import { loadPolicyFile } from "../../policy/policy-load.js";
 import { formatSummary, summarize } from "../../reap/summary.js";
 import { formatDuration } from "../../util/duration.js";
+import { usage } from "../flags.js";
 import { io } from "../io.js";
 
 interface RunFlags {
@@ -29,8 +29,7 @@ export function runCommand(): Command {
 
 async function runDaemon(flags: RunFlags): Promise<void> {
   const file = flags.config;
-  if (!file)
-    throw new InputError("IDLEREAP_ERR_CLI_USAGE", "--config: a policy file is required", "--config");
+  if (!file) throw usage("--config: a policy file is required", "--config");
   const policy = loadPolicyFile(file);
   if (flags.check) {
     io.stdout.write(

@@ -1,14 +1,16 @@
 // `idlereap status`: the one-screen health report of the host's TCP connections.
 
 import { Command } from "commander";
-import { InputError } from "../../errors.js";
-import { type Finding, SEVERITIES, type Severity } from "../../report/findings.js";
-import { buildStatus, type NetnsStatus, type ProcessCount, type StatusReport } from "../../report/status.js";
+import { buildStatus } from "../../report/status.js";
+import type { NetnsStatus, ProcessCount, StatusReport } from "../../report/status-report.js";
+import { STATUS_SEVERITIES, type StatusFinding, type StatusSeverity } from "../../report/status-report.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
-import { formatDuration, parseDuration } from "../../util/duration.js";
-import { addNetnsOption } from "../filter-options.js";
+import { formatDuration } from "../../util/duration.js";
+import { addNetnsOption, parseChoice, parseDurationFlag } from "../flags.js";
 import { io } from "../io.js";
+import { formatEndpoint } from "../output/endpoint.js";
 import { renderTable } from "../output/table.js";
+import { reportNetnsErrors } from "../scan-errors.js";
 
 interface StatusFlags {
   netns?: string[];
@@ -32,34 +34,23 @@ export function statusCommand(): Command {
 }
 
 async function runStatus(flags: StatusFlags): Promise<void> {
-  const failOn = flags.failOn;
-  if (failOn !== undefined && failOn !== "warning" && failOn !== "critical") {
-    throw new InputError(
-      "IDLEREAP_ERR_CLI_USAGE",
-      `--fail-on: "${failOn}" must be warning or critical`,
-      "--fail-on",
-    );
-  }
-  let deadPeerMs: number;
-  try {
-    deadPeerMs = parseDuration(flags.deadPeerAfter ?? "30s", "--dead-peer-after");
-  } catch (err) {
-    throw new InputError("IDLEREAP_ERR_CLI_USAGE", (err as Error).message, "--dead-peer-after");
-  }
+  const failOn =
+    flags.failOn === undefined
+      ? undefined
+      : parseChoice(flags.failOn, FAIL_ON, "--fail-on", "must be warning or critical");
+  const deadPeerMs = parseDurationFlag(flags.deadPeerAfter ?? "30s", "--dead-peer-after");
   const report = await buildStatus(selectNamespaces(flags.netns), {
     deadPeerMs,
     owners: flags.process !== false,
   });
   io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
-  // With --netns all, a namespace that vanished between listing and scanning is a race, not an error.
-  const discovered = flags.netns?.includes("all") ?? false;
-  const errors = report.errors.filter((e) => !(discovered && e.code === "IDLEREAP_ERR_NETNS_NOT_FOUND"));
-  for (const e of errors) io.stderr.write(`idlereap: netns ${e.netns} not scanned: ${e.message}\n`);
-  if (errors.length > 0) process.exitCode = 1;
+  reportNetnsErrors(report.errors, flags.netns?.includes("all"));
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) process.exitCode = 1;
 }
 
-const atLeast = (s: Severity, min: Severity) => SEVERITIES.indexOf(s) >= SEVERITIES.indexOf(min);
+const FAIL_ON = ["warning", "critical"] as const;
+const atLeast = (s: StatusSeverity, min: StatusSeverity) =>
+  STATUS_SEVERITIES.indexOf(s) >= STATUS_SEVERITIES.indexOf(min);
 const pct = (r: number) => `${r < 0.01 && r > 0 ? "<1" : Math.round(r * 100)}%`;
 const who = (p: ProcessCount) => (p.pid === null ? "?" : `${p.command ?? "?"}/${p.pid}`);
 
@@ -105,8 +96,8 @@ function renderNetns(ns: NetnsStatus): string[] {
     out.push("  longest idle:");
     const table = renderTable(ns.established.longestIdle, [
       { header: "IDLE", value: (s) => formatDuration(s.idleMs ?? 0), align: "right" },
-      { header: "LOCAL", value: (s) => `${s.localAddress}:${s.localPort}` },
-      { header: "PEER", value: (s) => `${s.remoteAddress}:${s.remotePort}` },
+      { header: "LOCAL", value: (s) => formatEndpoint(s.localAddress, s.localPort, s.family) },
+      { header: "PEER", value: (s) => formatEndpoint(s.remoteAddress, s.remotePort, s.family) },
       { header: "KEEPALIVE", value: (s) => (s.keepalive ? "on" : "off") },
       { header: "PROCESS", value: (s) => (s.pid === null ? "-" : `${s.command}/${s.pid}`) },
     ]);
@@ -122,7 +113,7 @@ function groups(list: ProcessCount[], withIdle: boolean): string {
   return shown.join(", ") + (list.length > 4 ? `, +${list.length - 4} more` : "");
 }
 
-function renderFindings(findings: Finding[]): string[] {
+function renderFindings(findings: StatusFinding[]): string[] {
   if (findings.length === 0) return ["findings: none"];
   const out = [`findings (${findings.length}):`];
   for (const f of findings) {

@@ -2,11 +2,11 @@
 // kernel can apply (state mask, bytecode for ports and prefixes) and the parts only we can (idle
 // time, owner). The kernel parts are checked again in JS, so a kernel without bytecode support
 // (or one that rejects it) still gets the exact answer.
-import { InputError } from "../errors.js";
 import { type Cidr, cidrContains, parseCidr } from "../kernel/address.js";
 import { type Clauses, compileBytecode } from "../kernel/inet-diag-bytecode.js";
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
-import type { SocketOwner } from "../model/tcp-socket.js";
+import type { Owner } from "../model/tcp-socket.js";
+import { matchAnyGlob } from "./glob.js";
 import { DEFAULT_STATES, parseStates } from "./states.js";
 
 export interface SocketFilterSpec {
@@ -27,26 +27,16 @@ export interface SocketFilterSpec {
 export interface SocketFilter {
   readonly statesMask: number;
   readonly bytecode: Buffer;
+  /** Whether matching needs the owner walk (pid or command conditions). */
   readonly needsOwners: boolean;
+  /** Whether matching needs tcp_info from the kernel (idle conditions). */
+  readonly needsInfo: boolean;
   /** Whether the state mask the kernel applies is the whole of matchView (no port, prefix, idle or keepalive condition). */
   readonly kernelExact: boolean;
   /** Everything but the owner. */
   matchView(view: DiagMessageView): boolean;
   /** Owner-based conditions (pid, command); true when there are none. */
-  matchOwner(owner: SocketOwner | undefined): boolean;
-}
-
-export function parsePort(value: string | number, key: string): number {
-  const n = typeof value === "number" ? value : Number(value);
-  if (
-    !Number.isInteger(n) ||
-    n < 0 ||
-    n > 65535 ||
-    (typeof value === "string" && !/^\d+$/.test(value.trim()))
-  ) {
-    throw new InputError("IDLEREAP_ERR_FILTER_INVALID", `${key}: "${value}" is not a port (0-65535)`, key);
-  }
-  return n;
+  matchOwner(owner: Owner | undefined): boolean;
 }
 
 export function compileFilter(spec: SocketFilterSpec): SocketFilter {
@@ -78,6 +68,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
     statesMask,
     bytecode: compileBytecode(clauses),
     needsOwners: pids !== undefined || commands !== undefined,
+    needsInfo: idleOver !== undefined,
     kernelExact: clauses.length === 0 && idleOver === undefined && keepalive === undefined,
     matchView(v) {
       if (((1 << v.stateNumber) & statesMask) === 0) return false;
@@ -86,7 +77,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
       if (dports.length && !dports.includes(v.remotePort)) return false;
       if (src.length && !anyContains(src, v, v.localAddressOffset)) return false;
       if (dst.length && !anyContains(dst, v, v.remoteAddressOffset)) return false;
-      if (keepalive !== undefined && (v.timerNumber === 2) !== keepalive) return false;
+      if (keepalive !== undefined && v.keepaliveArmed !== keepalive) return false;
       if (idleOver !== undefined) {
         const idle = v.idleMs;
         if (idle === undefined || idle < idleOver) return false;
@@ -95,7 +86,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
     },
     matchOwner(owner) {
       if (pids && (!owner || !pids.has(owner.pid))) return false;
-      if (commands && (!owner || !commands.some((c) => matchCommand(c, owner.command)))) return false;
+      if (commands && (!owner || !matchAnyGlob(commands, owner.command ?? ""))) return false;
       return true;
     },
   };
@@ -104,15 +95,4 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
 function anyContains(cidrs: Cidr[], v: DiagMessageView, off: number): boolean {
   const bytes = v.buf.subarray(off, off + (v.family === 4 ? 4 : 16));
   return cidrs.some((c) => cidrContains(c, bytes, v.family));
-}
-
-/** A command pattern: exact name, or a glob with `*`. */
-export function matchCommand(pattern: string, command: string): boolean {
-  if (!pattern.includes("*")) return pattern === command;
-  const re = new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`);
-  return re.test(command);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
 }

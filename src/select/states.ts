@@ -1,5 +1,5 @@
 // TCP state names as users write them, and the kernel's bit mask for a list of them.
-import { InputError } from "../errors.js";
+import { FilterError } from "../errors.js";
 import { TCP_STATES, type TcpState } from "../kernel/structs.js";
 
 export const STATE_NAMES = TCP_STATES.slice(1, 12) as readonly TcpState[];
@@ -24,8 +24,7 @@ export function parseStates(list: string | readonly string[], key = "state"): nu
   const items = (typeof list === "string" ? list.split(",") : list)
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
-  if (items.length === 0)
-    throw new InputError("IDLEREAP_ERR_FILTER_INVALID", `${key}: empty state list`, key);
+  if (items.length === 0) throw new FilterError(`${key}: empty state list`, key);
   let mask = 0;
   for (const raw of items) {
     const name = ALIASES[raw] ?? raw.replace(/_/g, "-");
@@ -33,8 +32,7 @@ export function parseStates(list: string | readonly string[], key = "state"): nu
     if (group !== undefined) mask |= group;
     else if ((STATE_NAMES as readonly string[]).includes(name)) mask |= bit(name as TcpState);
     else {
-      throw new InputError(
-        "IDLEREAP_ERR_FILTER_INVALID",
+      throw new FilterError(
         `${key}: unknown state "${raw}" (one of ${[...STATE_NAMES, ...Object.keys(GROUPS)].join(", ")})`,
         key,
       );

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DEFAULT_STATES, parseStates } from "../../src/policy/states.js";
+import { DEFAULT_STATES, parseStates } from "../../src/select/states.js";
 
 test("state lists parse to the kernel's bit mask", () => {
   assert.equal(parseStates("established"), 1 << 1);

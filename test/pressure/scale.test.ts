@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { thresholdScale } from "../../src/daemon/pressure-scale.js";
-import type { PressureReading } from "../../src/report/pressure.js";
+import type { PressureReading } from "../../src/pressure/netns-pressure.js";
+import { thresholdScale } from "../../src/pressure/scale.js";
 
 const settings = {
   scaleAt: 0.8,
@@ -39,4 +39,18 @@ test("linear from scaleAt to saturateAt, driven by the most used watched resourc
 test("resources not listed are ignored", () => {
   const s = { ...settings, resources: ["descriptors" as const] };
   assert.equal(thresholdScale([r("ports", 0.99), r("descriptors", 0.1)], s).scale, 1);
+});
+
+test("guard() and the daemon scale by one formula", async () => {
+  const guardPressure = await import("../../src/guard/pressure.js");
+  const { pressureScale } = await import("../../src/pressure/scale.js");
+  assert.equal(guardPressure.pressureScale, pressureScale);
+  const cfg = { scaleAt: 0.8, saturateAt: 0.95, minScale: 0.1 };
+  const s = { ...cfg, resources: ["conntrack"] as const };
+  for (const ratio of [0.5, 0.85, 0.9, 0.99]) {
+    assert.equal(
+      thresholdScale([r("conntrack", ratio)], { ...s, resources: [...s.resources] }).scale,
+      pressureScale(ratio, cfg),
+    );
+  }
 });

@@ -1,8 +1,8 @@
 // Resource pressure of one namespace: how close descriptors, ephemeral ports, conntrack entries,
 // orphans and TIME_WAIT buckets are to their limits. Used by the status report and the daemon.
-import { readFileSync } from "node:fs";
 import { inNetns, type NetnsRef } from "../kernel/netns.js";
 import { systemFilePressure } from "../proc/limits.js";
+import { readTcpSockstat, type TcpSockstat } from "../proc/sockstat.js";
 import { readSysctlInt, readSysctlInts } from "../proc/sysctl.js";
 
 export const RESOURCES = ["descriptors", "ports", "conntrack", "orphans", "timewait"] as const;
@@ -25,7 +25,7 @@ export interface NetnsSettings {
   maxTwBuckets: number | undefined;
   maxOrphans: number | undefined;
   conntrack: { count: number; max: number } | undefined;
-  sockstat: { inuse: number; orphan: number; tw: number } | undefined;
+  sockstat: TcpSockstat | undefined;
 }
 
 export function readNetnsSettings(ns: NetnsRef, procRoot = "/proc"): NetnsSettings {
@@ -45,30 +45,9 @@ export function readNetnsSettings(ns: NetnsRef, procRoot = "/proc"): NetnsSettin
       maxTwBuckets: readSysctlInt("net/ipv4/tcp_max_tw_buckets", procRoot),
       maxOrphans: readSysctlInt("net/ipv4/tcp_max_orphans", procRoot),
       conntrack: ctCount !== undefined && ctMax !== undefined ? { count: ctCount, max: ctMax } : undefined,
-      sockstat: readSockstat(procRoot),
+      sockstat: readTcpSockstat(procRoot),
     };
   });
-}
-
-/** Pure: the TCP line of /proc/net/sockstat ("TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 1"). */
-export function parseSockstat(text: string): NetnsSettings["sockstat"] {
-  const line = text.split("\n").find((l) => l.startsWith("TCP:"));
-  if (!line) return undefined;
-  const f = line.split(/\s+/);
-  const get = (k: string) => {
-    const i = f.indexOf(k);
-    return i < 0 ? Number.NaN : Number(f[i + 1]);
-  };
-  const out = { inuse: get("inuse"), orphan: get("orphan"), tw: get("tw") };
-  return Number.isNaN(out.inuse + out.orphan + out.tw) ? undefined : out;
-}
-
-function readSockstat(procRoot: string): NetnsSettings["sockstat"] {
-  try {
-    return parseSockstat(readFileSync(`${procRoot}/thread-self/net/sockstat`, "utf8"));
-  } catch {
-    return undefined;
-  }
 }
 
 const reading = (resource: Resource, used: number, limit: number, detail?: string): PressureReading => ({

@@ -1,8 +1,10 @@
-// The socket-selection flags shared by `ls`, `kill` and `status`, and their translation to a filter.
+// The command line's flags in one place: the socket-selection flags shared by `ls`, `kill` and
+// `status` and their translation to a filter, and the parsers of ports, counts and durations, each
+// failing as a usage error (exit 2) that names its flag.
 import type { Command } from "commander";
-import { InputError } from "../errors.js";
-import { parsePort, type SocketFilterSpec } from "../policy/socket-filter.js";
-import { parseDuration } from "../util/duration.js";
+import { InputError, UsageError } from "../errors.js";
+import type { SocketFilterSpec } from "../select/socket-filter.js";
+import { type DurationOptions, parseDuration } from "../util/duration.js";
 
 export interface FilterFlags {
   netns?: string[];
@@ -51,26 +53,44 @@ export function addFilterOptions(cmd: Command): Command {
     .option("--no-process", "skip the owner lookup in /proc (faster)");
 }
 
-function usage(message: string, key: string): InputError {
-  return new InputError("IDLEREAP_ERR_CLI_USAGE", message, key);
+/** A usage error (exit 2) that names its flag. */
+export function usage(message: string, key: string): UsageError {
+  return new UsageError(message, key);
 }
 
-function toUsage<T>(fn: () => T): T {
+function toUsage<T>(fn: () => T, key?: string): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof InputError) throw usage(err.message, err.key ?? "");
+    if (err instanceof UsageError) throw err;
+    if (err instanceof InputError) throw usage(err.message, key ?? err.key ?? "");
     throw err;
   }
+}
+
+/** A duration flag ("250ms", "30s", "5m", "1h30m"). */
+export function parseDurationFlag(text: string, key: string, options: DurationOptions = {}): number {
+  return toUsage(() => parseDuration(text, key, options), key);
+}
+
+/** A flag whose value must be one of `choices`. */
+export function parseChoice<T extends string>(
+  text: string,
+  choices: readonly T[],
+  key: string,
+  what: string,
+): T {
+  if ((choices as readonly string[]).includes(text)) return text as T;
+  throw usage(`${key}: "${text}" ${what}`, key);
 }
 
 export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
   return toUsage(() => {
     const spec: SocketFilterSpec = {};
     if (flags.state) spec.states = flags.state;
-    if (flags.port) spec.ports = flags.port.map((p) => parsePort(p, "--port"));
-    if (flags.sport) spec.sports = flags.sport.map((p) => parsePort(p, "--sport"));
-    if (flags.dport) spec.dports = flags.dport.map((p) => parsePort(p, "--dport"));
+    if (flags.port) spec.ports = flags.port.map((p) => parsePortFlag(p, "--port"));
+    if (flags.sport) spec.sports = flags.sport.map((p) => parsePortFlag(p, "--sport"));
+    if (flags.dport) spec.dports = flags.dport.map((p) => parsePortFlag(p, "--dport"));
     if (flags.src) spec.src = flags.src;
     if (flags.dst) spec.dst = flags.dst;
     if (flags.pid) spec.pids = flags.pid.map((p) => parsePid(p));
@@ -84,6 +104,13 @@ export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
     }
     return spec;
   });
+}
+
+/** A port flag's value: digits only, 0-65535. */
+export function parsePortFlag(text: string, key: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n > 65535) throw usage(`${key}: "${text}" is not a port (0-65535)`, key);
+  return n;
 }
 
 function parsePid(text: string): number {

@@ -1,4 +1,0 @@
-// Runs the CLI from source (tests and development): `tsx src/cli/run.ts ls`.
-import { main } from "./main.js";
-
-process.exitCode = await main(process.argv);

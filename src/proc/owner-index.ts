@@ -1,0 +1,83 @@
+// Who holds each socket, as every command asks it: inode → pid, fd and command. Built by the owner
+// walk (findSocketOwners, or a walker thread of OwnerWalkPool) and read through this one class by
+// `ls`, `kill`, `status` and the daemon's owner cache. `walkOwnerTriples` is the flat form for the
+// JSON writer of `ls --json`, which wants numbers, not an index.
+import { walkFds } from "./fd-walk.js";
+import { ArraySink } from "./owner-walk-wire.js";
+import { listPids } from "./pids.js";
+import {
+  findSocketOwners,
+  type OwnerProcess,
+  readComm,
+  type SocketOwnerMap,
+  type SocketOwnerOptions,
+} from "./socket-owners.js";
+
+/** The process holding a socket: its pid, the descriptor number there, and its command. */
+export interface Owner {
+  pid: number;
+  fd: number;
+  /** /proc/PID/comm; null when the process went away before it was read. */
+  command: string | null;
+}
+
+export class OwnerIndex {
+  readonly map: SocketOwnerMap;
+
+  constructor(map: SocketOwnerMap) {
+    this.map = map;
+  }
+
+  /** Walks /proc now (see findSocketOwners for the options). */
+  static walk(options: SocketOwnerOptions = {}): OwnerIndex {
+    return new OwnerIndex(findSocketOwners(options));
+  }
+
+  /** Sockets attributed. */
+  get size(): number {
+    return this.map.owners.size;
+  }
+
+  ownerOf(inode: number): Owner | undefined {
+    const o = this.map.owners.get(inode);
+    if (o === undefined) return undefined;
+    return { pid: o.pid, fd: o.fd, command: this.map.processes.get(o.pid)?.command ?? null };
+  }
+
+  pidOf(inode: number): number | undefined {
+    return this.map.owners.get(inode)?.pid;
+  }
+
+  commandOf(pid: number): string | null {
+    return this.map.processes.get(pid)?.command ?? null;
+  }
+
+  /** Every process walked (with its descriptor count). */
+  processes(): Iterable<OwnerProcess> {
+    return this.map.processes.values();
+  }
+
+  /** The inode → owner pairs, for callers that keep them (the daemon's cache). */
+  *entries(): IterableIterator<[number, Owner]> {
+    for (const inode of this.map.owners.keys()) yield [inode, this.ownerOf(inode) as Owner];
+  }
+}
+
+export interface OwnerTriples {
+  /** inode, pid, fd; repeated, `length` numbers in use. */
+  readonly sockets: Float64Array;
+  readonly length: number;
+  /** Command of every pid that holds a socket. */
+  readonly commands: Map<number, string | undefined>;
+}
+
+/**
+ * Every socket of one namespace with its holder as flat numbers, walked on this thread: no object
+ * per socket, for writers that hand the table on at once.
+ */
+export function walkOwnerTriples(netnsInode: number, procRoot = "/proc"): OwnerTriples {
+  const sink = new ArraySink();
+  walkFds({ procRoot, pids: listPids(procRoot), wants: () => true, netnsInode }, sink);
+  const commands = new Map(sink.ownerPids.map((pid) => [pid, readComm(pid, procRoot)]));
+  return { sockets: sink.sockets, length: sink.socketsLength, commands };
+}
