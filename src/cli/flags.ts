@@ -1,7 +1,7 @@
 // The command line's flags in one place: the socket-selection flags shared by `ls`, `kill` and
 // `status` and their translation to a filter, and the parsers of ports, counts and durations, each
 // failing as a usage error (exit 2) that names its flag.
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { InputError, UsageError } from "../errors.js";
 import type { SocketFilterSpec } from "../select/socket-filter.js";
 import { type DurationOptions, parseDuration } from "../util/duration.js";
@@ -21,14 +21,19 @@ export interface FilterFlags {
   process?: boolean;
 }
 
-/** Commander option parser: a repeatable, comma-separated list. */
-export const collect = (value: string, previous: string[] | undefined): string[] => [
-  ...(previous ?? []),
-  ...value
-    .split(",")
-    .map((v) => v.trim())
-    .filter(Boolean),
-];
+/**
+ * Commander option parser: a repeatable, comma-separated list. An empty value or item is refused: a
+ * filter given as `--pid "$PID"` with PID unset must not vanish and widen the selection to everything.
+ */
+export const collect = (value: string, previous: string[] | undefined): string[] => {
+  const items = value.split(",").map((v) => v.trim());
+  if (items.some((v) => v === "")) {
+    throw new InvalidArgumentError(
+      value.trim() === "" ? "an empty value selects nothing; leave the flag out instead" : "a list item is empty",
+    );
+  }
+  return [...(previous ?? []), ...items];
+};
 
 export function addNetnsOption(cmd: Command): Command {
   return cmd.option(

@@ -32,7 +32,7 @@ function cliUnderForeignPid1(pid1: TestNetns, work: TestNetns, args: string[]) {
     process.execPath,
     "--import",
     "tsx",
-    "src/cli/run.ts",
+    "src/cli/dev-entry.ts",
     ...args,
   ];
   const script = `${cli.map((a) => `'${a}'`).join(" ")}; rc=$?; exit $rc`;

@@ -124,7 +124,7 @@ test("probe: a probe killed mid-way is undone by the next one from its journal",
     blackholePorts(far, client.ready.localPorts); // unanswered, the probe is still out when it is killed
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli/run.ts", "probe", "--netns", near.name, "--probes", "50"],
+      ["--import", "tsx", "src/cli/dev-entry.ts", "probe", "--netns", near.name, "--probes", "50"],
       { cwd: ROOT, env: { ...process.env, IDLEREAP_RUN_DIR: runDir }, stdio: "ignore" },
     );
     const journalDir = join(runDir, "probes");
@@ -158,7 +158,7 @@ test("probe: SIGTERM ends the probe early and puts every option back before exit
     blackholePorts(far, client.ready.localPorts);
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli/run.ts", "probe", "--netns", near.name, "--probes", "50"],
+      ["--import", "tsx", "src/cli/dev-entry.ts", "probe", "--netns", near.name, "--probes", "50"],
       { cwd: ROOT, env: { ...process.env, IDLEREAP_RUN_DIR: runDir }, stdio: "ignore" },
     );
     const journalDir = join(runDir, "probes");
