@@ -29,7 +29,9 @@ export const collect = (value: string, previous: string[] | undefined): string[]
   const items = value.split(",").map((v) => v.trim());
   if (items.some((v) => v === "")) {
     throw new InvalidArgumentError(
-      value.trim() === "" ? "an empty value selects nothing; leave the flag out instead" : "a list item is empty",
+      value.trim() === ""
+        ? "an empty value selects nothing; leave the flag out instead"
+        : "a list item is empty",
     );
   }
   return [...(previous ?? []), ...items];
