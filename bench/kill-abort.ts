@@ -93,19 +93,22 @@ async function libraryAbort(netns: string): Promise<number> {
 const ns = createNetns("irbench");
 const runs: Record<string, number[]> = { ss: [], cli: [], quiet: [], library: [], node: [], base: [] };
 try {
+  const node = process.execPath;
+  const measures: [string, () => number | Promise<number>][] = [
+    ["ss", () => inNetns(ns.name, "ss", SS_K)],
+    ["cli", () => inNetns(ns.name, node, [idlereap, ...KILL])],
+    ["quiet", () => inNetns(ns.name, node, [idlereap, ...KILL, "--quiet"])],
+    ["library", () => libraryAbort(ns.name)],
+    ...(BASE_BIN
+      ? [["base", () => inNetns(ns.name, node, [BASE_BIN, ...KILL])] as [string, () => number]]
+      : []),
+  ];
   for (let i = 0; i < RUNS; i++) {
-    runs.ss?.push(await onFreshFarm(ns.name, () => inNetns(ns.name, "ss", SS_K)));
-    runs.cli?.push(await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [idlereap, ...KILL])));
-    runs.quiet?.push(
-      await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [idlereap, ...KILL, "--quiet"])),
-    );
-    runs.library?.push(await onFreshFarm(ns.name, () => libraryAbort(ns.name)));
-    if (BASE_BIN) {
-      runs.base?.push(
-        await onFreshFarm(ns.name, () => inNetns(ns.name, process.execPath, [BASE_BIN, ...KILL])),
-      );
-    }
-    runs.node?.push(inNetns(ns.name, process.execPath, ["-e", "0"]));
+    // Each run starts with another measure: the one right after a destroyed farm runs slower while
+    // the kernel tears its sockets down, and no measure should always be the one to pay for it.
+    const order = [...measures.slice(i % measures.length), ...measures.slice(0, i % measures.length)];
+    for (const [key, abort] of order) runs[key]?.push(await onFreshFarm(ns.name, abort));
+    runs.node?.push(inNetns(ns.name, node, ["-e", "0"]));
   }
 } finally {
   await destroyNetns(ns);

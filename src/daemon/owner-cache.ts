@@ -2,8 +2,7 @@
 // slowest part of a cycle on a busy host, so sockets about to become due are looked up one cycle
 // early, after that cycle's actions; when they are due, one readlink confirms the owner still
 // holds them.
-import { readlinkSync } from "node:fs";
-import { type Owner, OwnerIndex } from "../proc/owner-index.js";
+import { type Owner, OwnerIndex, stillHolds } from "../proc/owner-index.js";
 import type { NetnsScan } from "./netns-scan.js";
 
 export class OwnerCache {
@@ -22,9 +21,7 @@ export class OwnerCache {
   lookup(inode: number): Owner | undefined {
     const o = this.owners.get(inode);
     if (!o) return undefined;
-    try {
-      if (readlinkSync(`${this.procRoot}/${o.pid}/fd/${o.fd}`) === `socket:[${inode}]`) return o;
-    } catch {}
+    if (stillHolds(o, inode, this.procRoot)) return o;
     this.owners.delete(inode);
     return undefined;
   }

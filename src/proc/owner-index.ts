@@ -2,6 +2,7 @@
 // walk (findSocketOwners, or a walker thread of OwnerWalkPool) and read through this one class by
 // `ls`, `kill`, `status` and the daemon's owner cache. `walkOwnerTriples` is the flat form for the
 // JSON writer of `ls --json`, which wants numbers, not an index.
+import { readdirSync, readlinkSync } from "node:fs";
 import { walkFds } from "./fd-walk.js";
 import { ArraySink } from "./owner-walk-wire.js";
 import { listPids } from "./pids.js";
@@ -80,4 +81,32 @@ export function walkOwnerTriples(netnsInode: number, procRoot = "/proc"): OwnerT
   walkFds({ procRoot, pids: listPids(procRoot), wants: () => true, netnsInode }, sink);
   const commands = new Map(sink.ownerPids.map((pid) => [pid, readComm(pid, procRoot)]));
   return { sockets: sink.sockets, length: sink.socketsLength, commands };
+}
+
+/** Whether `owner` still holds socket `inode` at its descriptor (one readlink; false when gone). */
+export function stillHolds(owner: Owner, inode: number, procRoot = "/proc"): boolean {
+  try {
+    return readlinkSync(`${procRoot}/${owner.pid}/fd/${owner.fd}`) === `socket:[${inode}]`;
+  } catch {
+    return false;
+  }
+}
+
+/** The inodes of the sockets a process holds (for "self": idlereap's own), empty when unreadable. */
+export function socketInodesOf(pid: number | "self", procRoot = "/proc"): Set<number> {
+  const out = new Set<number>();
+  const dir = `${procRoot}/${pid}/fd`;
+  let fds: string[];
+  try {
+    fds = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`${dir}/${fd}`));
+      if (m) out.add(Number(m[1]));
+    } catch {}
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 // Sockets idlereap never touches whatever the filter says: protected ports (22 by default),
 // protected processes (command globs) and idlereap's own sockets.
-import { readdirSync, readlinkSync } from "node:fs";
+import { socketInodesOf } from "../proc/owner-index.js";
 import { matchGlob } from "../select/glob.js";
 import { REAP_DEFAULTS } from "./defaults.js";
 import type { SkipReason } from "./outcome.js";
@@ -47,7 +47,7 @@ export class Protection {
 
   /** Re-reads our own socket inodes (call before each scan: the metrics server opens new ones). */
   refreshOwn(): void {
-    this.ownInodes = ownSocketInodes();
+    this.ownInodes = socketInodesOf("self");
   }
 
   /** Whether a socket inode is one of idlereap's own. */
@@ -65,21 +65,4 @@ export class Protection {
     }
     return undefined;
   }
-}
-
-function ownSocketInodes(): Set<number> {
-  const out = new Set<number>();
-  let fds: string[];
-  try {
-    fds = readdirSync("/proc/self/fd");
-  } catch {
-    return out;
-  }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) out.add(Number(m[1]));
-    } catch {}
-  }
-  return out;
 }
