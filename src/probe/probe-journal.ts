@@ -11,7 +11,7 @@ import {
   writeKeepaliveOptions,
 } from "../kernel/keepalive-options.js";
 import { close, pidfdGetfd, pidfdOpen } from "../kernel/libc.js";
-import { writeFileAtomic } from "../tune/atomic-write.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 export const DEFAULT_RUN_DIR = "/run/idlereap";
 

@@ -1,7 +1,7 @@
 // `tune apply`: compare a profile with what the namespace has, and with consent write the difference,
 // saving the previous values first and restoring them if any write fails.
 import { IdlereapError } from "../errors.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { type Backup, retireBackup, saveBackup } from "./backup.js";
 import { currentPersisted, renderSysctlConf } from "./persist.js";
 import type { ProcSys } from "./proc-sys.js";

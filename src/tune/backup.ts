@@ -6,8 +6,8 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { IdlereapError, TuneBackupError } from "../errors.js";
 import { isHostNetns, type NetnsRef, resolveNetns } from "../kernel/netns.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { MAX_CONFIG_BYTES, readConfigFile } from "../util/config-file.js";
-import { writeFileAtomic } from "./atomic-write.js";
 import { folklore } from "./sysctl-catalog.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/idlereap";

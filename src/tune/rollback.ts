@@ -4,8 +4,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { IdlereapError, TuneBackupError } from "../errors.js";
 import type { NetnsRef } from "../kernel/netns.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { writeKey } from "./apply.js";
-import { writeFileAtomic } from "./atomic-write.js";
 import { type Backup, backupIsFor, findBackup, retireBackup } from "./backup.js";
 import { isGlobal, ProcSys } from "./proc-sys.js";
 
