@@ -30,7 +30,7 @@ import { type GuardOptions, optionError, type ResolvedGuardOptions, resolveOptio
 import { PressureGauge } from "./pressure.js";
 import { admit } from "./saturation.js";
 import { describeServer, type GuardableServer, type ServerPlan } from "./server-kind.js";
-import { applySocketOptions, userTimeoutProblem } from "./socket-options.js";
+import { applySocketOptions } from "./socket-options.js";
 import { nowMs, TimerWheel } from "./timer-wheel.js";
 import { adoptWebSocket } from "./websocket-heartbeat.js";
 
@@ -101,9 +101,9 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     );
     this.#pressure = this.opts.pressure ? new PressureGauge(this.opts.pressure) : null;
     this.#metrics = this.#createMetrics();
-    const problem = userTimeoutProblem(this.opts);
-    if (problem)
-      process.emitWarning(problem, { type: "IdlereapWarning", code: "IDLEREAP_GUARD_USER_TIMEOUT" });
+    const warning = this.opts.userTimeoutWarning;
+    if (warning !== null)
+      process.emitWarning(warning, { type: "IdlereapWarning", code: "IDLEREAP_GUARD_USER_TIMEOUT" });
     this.#attach();
   }
 
