@@ -1,7 +1,7 @@
 // The Guard: attaches to a server, tracks each connection in one small state object, runs every
 // deadline on one timer wheel, and reports closes as events, stats and metrics.
 import { EventEmitter } from "node:events";
-import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Registry } from "prom-client";
 import type { WebSocket } from "ws";
@@ -25,7 +25,13 @@ import {
 import { type DrainOptions, type DrainResult, retireAll, stopAccepting, waitForEmpty } from "./drain.js";
 import type { GuardContext } from "./guard-context.js";
 import { GuardMetrics } from "./guard-metrics.js";
-import { coordinateHttpTimeouts, serverOnRequest, serverOnSession, serverOnStream } from "./http-hooks.js";
+import {
+  announceKeepAlive,
+  coordinateHttpTimeouts,
+  serverOnRequest,
+  serverOnSession,
+  serverOnStream,
+} from "./http-hooks.js";
 import { type GuardOptions, optionError, type ResolvedGuardOptions, resolveOptions } from "./options.js";
 import { PressureGauge } from "./pressure.js";
 import { admit } from "./saturation.js";
@@ -229,6 +235,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     if (server !== null) {
       server.off("connection", this.#onConnection).off("secureConnection", this.#onSecureConnection);
       server.off("session", serverOnSession).off("stream", serverOnStream).off("request", serverOnRequest);
+      server.off("request", this.#onRequest);
     }
     wss?.off("connection", this.#onWebSocket);
     for (const holder of [server, wss])
@@ -243,6 +250,11 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
 
   readonly #onSecureConnection = (socket: Socket): void => {
     this.track(socket, this.#plan.kind);
+  };
+
+  /** HTTP/1 with idleTimeout on: every response announces how long guard keeps the connection. */
+  readonly #onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
+    announceKeepAlive(res, this.idleMs);
   };
 
   readonly #onWebSocket = (ws: WebSocket, req: IncomingMessage): void => {
@@ -265,6 +277,7 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
       server[add]("connection", this.#onConnection);
       if (tls) server[add]("secureConnection", this.#onSecureConnection);
       if (http && !http2) coordinateHttpTimeouts(server as HttpServer, this.opts);
+      if (http && !http2 && this.opts.idleTimeout > 0) server.prependListener("request", this.#onRequest);
       if (http2) server.on("session", serverOnSession).on("stream", serverOnStream);
     }
     if (wss !== null) wss.on("connection", this.#onWebSocket);
