@@ -1,7 +1,7 @@
 // The Guard: attaches to a server, tracks each connection in one small state object, runs every
 // deadline on one timer wheel, and reports closes as events, stats and metrics.
 import { EventEmitter } from "node:events";
-import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Registry } from "prom-client";
 import type { WebSocket } from "ws";
@@ -235,7 +235,8 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     if (server !== null) {
       server.off("connection", this.#onConnection).off("secureConnection", this.#onSecureConnection);
       server.off("session", serverOnSession).off("stream", serverOnStream).off("request", serverOnRequest);
-      server.off("request", this.#onRequest);
+      this.#unannounce?.();
+      this.#unannounce = null;
     }
     wss?.off("connection", this.#onWebSocket);
     for (const holder of [server, wss])
@@ -250,11 +251,6 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
 
   readonly #onSecureConnection = (socket: Socket): void => {
     this.track(socket, this.#plan.kind);
-  };
-
-  /** HTTP/1 with idleTimeout on: every response announces how long guard keeps the connection. */
-  readonly #onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
-    announceKeepAlive(res, this.idleMs);
   };
 
   readonly #onWebSocket = (ws: WebSocket, req: IncomingMessage): void => {
@@ -277,12 +273,16 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
       server[add]("connection", this.#onConnection);
       if (tls) server[add]("secureConnection", this.#onSecureConnection);
       if (http && !http2) coordinateHttpTimeouts(server as HttpServer, this.opts);
-      if (http && !http2 && this.opts.idleTimeout > 0) server.prependListener("request", this.#onRequest);
+      // HTTP/1 with idleTimeout on: every response announces how long guard keeps the connection.
+      if (http && !http2 && this.opts.idleTimeout > 0)
+        this.#unannounce = announceKeepAlive(server as HttpServer, this);
       if (http2) server.on("session", serverOnSession).on("stream", serverOnStream);
     }
     if (wss !== null) wss.on("connection", this.#onWebSocket);
   }
 
+  /** Takes the Keep-Alive hint off the server's responses again (stop()). */
+  #unannounce: (() => void) | null = null;
   /** Cleared when the server turns out not to be TCP (a Unix socket): setsockopt is not tried again. */
   #socketOptions = true;
   #retiringHttp = 0;

@@ -87,6 +87,21 @@ test("responses announce guard's Keep-Alive hint; with idleTimeout 0 Node's own 
   assert.match(heads[2] ?? "", /\r\nKeep-Alive: timeout=5\r\n/, "Node's keepAliveTimeout (5s) is left alone");
 });
 
+test("stop() takes guard's hint off the server's responses", async () => {
+  const server = slowServer();
+  const g = guard(server, { ...QUIET, idleTimeout: "5s" });
+  const c = await connect(await listen(server));
+  try {
+    assert.match((await request(c, "/")).head, /Keep-Alive: timeout=4/);
+    g.stop();
+    // guard had set keepAliveTimeout to 0, and stop() leaves that: Node then announces nothing.
+    assert.doesNotMatch((await request(c, "/")).head, /Keep-Alive:/);
+  } finally {
+    c.destroy();
+    await closeServer(server);
+  }
+});
+
 test("at max age an in-flight response carries Connection: close", async () => {
   const server = slowServer();
   const g = guard(server, { ...QUIET, idleTimeout: 0, maxAge: 150, maxAgeJitter: 0 });
