@@ -30,7 +30,9 @@ export async function startDelayRelay(targetPort: number, delayMs: number): Prom
 
 /**
  * Data and FIN keep their order (timers of one duration fire in the order they were set); an error
- * or a close without FIN reaches the other side as a reset, as it would on a real link.
+ * or a close without FIN reaches the other side as a reset, as it would on a real link, unless that
+ * side was already ended: Node 20's resetAndDestroy() after end() fails while the shutdown is
+ * pending (EINVAL) and leaves the handle open, which later corrupts the heap.
  */
 function pipeLate(from: net.Socket, to: net.Socket, delayMs: number): void {
   from.on("data", (chunk) => {
@@ -43,7 +45,7 @@ function pipeLate(from: net.Socket, to: net.Socket, delayMs: number): void {
   from.on("close", (hadError) => {
     setTimeout(() => {
       if (to.destroyed) return;
-      if (hadError || !from.readableEnded) to.resetAndDestroy();
+      if ((hadError || !from.readableEnded) && !to.writableEnded) to.resetAndDestroy();
       else if (to.writableEnded) to.destroy();
     }, delayMs);
   });
