@@ -9,8 +9,9 @@ import type { ResolvedGuardOptions } from "./options.js";
 
 /**
  * Guard owns the idle time between requests, so Node's keepAliveTimeout (a timer per socket, 5s by
- * default) is turned off when idleTimeout is on; guard then announces its own hint per response. headersTimeout and requestTimeout still bound a
- * request in flight, which the idle timeout never cuts; headersTimeout is kept <= requestTimeout.
+ * default) is turned off when idleTimeout is on; guard announces its own hint (announceKeepAlive).
+ * headersTimeout and requestTimeout still bound a request in flight, which the idle timeout never
+ * cuts; headersTimeout is kept <= requestTimeout.
  */
 export function coordinateHttpTimeouts(server: HttpServer, opts: ResolvedGuardOptions): void {
   if (opts.idleTimeout > 0) server.keepAliveTimeout = 0;

@@ -43,6 +43,9 @@ export function keepaliveOutcome(k: KeepaliveTimers, userTimeoutMs: number): Kee
   return { giveUpMs: k.idleMs + k.intervalMs * probes, probes };
 }
 
+/** TCP_USER_TIMEOUT is an int of milliseconds (about 24.8 days). */
+export const USER_TIMEOUT_MAX_MS = 2 ** 31 - 1;
+
 export interface ResolvedUserTimeout {
   /** The TCP_USER_TIMEOUT to set, in milliseconds (0: leave the kernel's behaviour). */
   userTimeoutMs: number;
@@ -56,7 +59,11 @@ export interface ResolvedUserTimeout {
  * whose outcome differs from the count's gets a warning saying what the kernel will actually do.
  */
 export function resolveUserTimeout(k: KeepaliveTimers, explicitMs: number | undefined): ResolvedUserTimeout {
-  if (explicitMs === undefined) return { userTimeoutMs: matchingUserTimeout(k), warning: null };
+  if (explicitMs === undefined) {
+    // Past what setsockopt takes, leave it unset: the count holds without a user timeout too.
+    const matching = matchingUserTimeout(k);
+    return { userTimeoutMs: matching <= USER_TIMEOUT_MAX_MS ? matching : 0, warning: null };
+  }
   const wanted = keepaliveOutcome(k, 0);
   const actual = keepaliveOutcome(k, explicitMs);
   if (actual.probes === wanted.probes) return { userTimeoutMs: explicitMs, warning: null };

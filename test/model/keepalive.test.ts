@@ -40,6 +40,11 @@ test("no explicit user timeout: the matching one, and no warning", () => {
   assert.deepEqual(resolveUserTimeout(K, undefined), { userTimeoutMs: 45_000, warning: null });
 });
 
+test("a matching user timeout past what setsockopt takes is left unset (the count holds without one)", () => {
+  const huge = { idleMs: 32_767_000, intervalMs: 32_767_000, count: 127 };
+  assert.deepEqual(resolveUserTimeout(huge, undefined), { userTimeoutMs: 0, warning: null });
+});
+
 test("an explicit user timeout with the count's outcome (or 0) passes without a warning", () => {
   assert.deepEqual(resolveUserTimeout(K, 45_000), { userTimeoutMs: 45_000, warning: null });
   assert.deepEqual(resolveUserTimeout(K, 42_000), { userTimeoutMs: 42_000, warning: null });
