@@ -48,7 +48,9 @@ test("a client that never answers pings is terminated; one that answers lives", 
     const code = await closeCode(mute);
     const ms = performance.now() - t0;
     assert.equal(code, 1006, "terminated without a close frame");
-    assert.ok(ms >= 140 && ms < 400, `terminated after ${ms}ms`);
+    // Never before interval + timeout; the upper bound only catches a heartbeat that never fires
+    // (a loaded machine delays the wheel's ticks).
+    assert.ok(ms >= 140 && ms < 3000, `terminated after ${ms}ms`);
     await sleep(250);
     assert.equal(healthy.readyState, WebSocket.OPEN);
     assert.ok(pings >= 3, `healthy client saw ${pings} pings`);
