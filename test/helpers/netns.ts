@@ -97,7 +97,15 @@ async function startFixture<T>(ipArgs: string[]): Promise<Fixture<T>> {
       });
       exited.then(() => reject(new Error(`fixture exited (${child.exitCode})`)), reject);
     });
-  const ready = JSON.parse(await nextLine()) as T & { pid?: number };
+  let ready: T & { pid?: number };
+  try {
+    ready = JSON.parse(await nextLine()) as T & { pid?: number };
+  } catch (err) {
+    // A fixture that never got ready is killed here: nobody else holds it, and a live child would
+    // keep the test runner waiting for ever.
+    child.kill("SIGKILL");
+    throw err;
+  }
   return {
     child,
     pid: ready.pid ?? (child.pid as number),
