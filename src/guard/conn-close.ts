@@ -60,7 +60,10 @@ export function closeConnection(g: GuardContext, s: ConnState, reason: number, n
   } else if (reason === R_EVICTED) {
     s.socket.destroy();
   } else if (g.opts.reset && (reason === R_IDLE || reason === R_HALF_CLOSE)) {
-    s.socket.resetAndDestroy();
+    // After the application's end(), Node 20's resetAndDestroy() fails (EINVAL) while the shutdown
+    // is pending and then never closes the handle: a plain destroy is the safe close there.
+    if (s.socket.writableEnded) s.socket.destroy();
+    else s.socket.resetAndDestroy();
   } else {
     s.socket.end();
   }

@@ -25,12 +25,18 @@ import {
 import { type DrainOptions, type DrainResult, retireAll, stopAccepting, waitForEmpty } from "./drain.js";
 import type { GuardContext } from "./guard-context.js";
 import { GuardMetrics } from "./guard-metrics.js";
-import { coordinateHttpTimeouts, serverOnRequest, serverOnSession, serverOnStream } from "./http-hooks.js";
+import {
+  announceKeepAlive,
+  coordinateHttpTimeouts,
+  serverOnRequest,
+  serverOnSession,
+  serverOnStream,
+} from "./http-hooks.js";
 import { type GuardOptions, optionError, type ResolvedGuardOptions, resolveOptions } from "./options.js";
 import { PressureGauge } from "./pressure.js";
 import { admit } from "./saturation.js";
 import { describeServer, type GuardableServer, type ServerPlan } from "./server-kind.js";
-import { applySocketOptions, userTimeoutProblem } from "./socket-options.js";
+import { applySocketOptions } from "./socket-options.js";
 import { nowMs, TimerWheel } from "./timer-wheel.js";
 import { adoptWebSocket } from "./websocket-heartbeat.js";
 
@@ -101,9 +107,9 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     );
     this.#pressure = this.opts.pressure ? new PressureGauge(this.opts.pressure) : null;
     this.#metrics = this.#createMetrics();
-    const problem = userTimeoutProblem(this.opts);
-    if (problem)
-      process.emitWarning(problem, { type: "IdlereapWarning", code: "IDLEREAP_GUARD_USER_TIMEOUT" });
+    const warning = this.opts.userTimeoutWarning;
+    if (warning !== null)
+      process.emitWarning(warning, { type: "IdlereapWarning", code: "IDLEREAP_GUARD_USER_TIMEOUT" });
     this.#attach();
   }
 
@@ -230,6 +236,8 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
     if (server !== null) {
       server.off("connection", this.#onConnection).off("secureConnection", this.#onSecureConnection);
       server.off("session", serverOnSession).off("stream", serverOnStream).off("request", serverOnRequest);
+      this.#unannounce?.();
+      this.#unannounce = null;
     }
     wss?.off("connection", this.#onWebSocket);
     for (const holder of [server, wss])
@@ -266,11 +274,16 @@ export class Guard extends EventEmitter<GuardEvents> implements GuardContext {
       server[add]("connection", this.#onConnection);
       if (tls) server[add]("secureConnection", this.#onSecureConnection);
       if (http && !http2) coordinateHttpTimeouts(server as HttpServer, this.opts);
+      // HTTP/1 with idleTimeout on: every response announces how long guard keeps the connection.
+      if (http && !http2 && this.opts.idleTimeout > 0)
+        this.#unannounce = announceKeepAlive(server as HttpServer, this);
       if (http2) server.on("session", serverOnSession).on("stream", serverOnStream);
     }
     if (wss !== null) wss.on("connection", this.#onWebSocket);
   }
 
+  /** Takes the Keep-Alive hint off the server's responses again (stop()). */
+  #unannounce: (() => void) | null = null;
   /** Cleared when the server turns out not to be TCP (a Unix socket): setsockopt is not tried again. */
   #socketOptions = true;
   #retiringHttp = 0;

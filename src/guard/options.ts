@@ -2,6 +2,7 @@
 // turns every duration into milliseconds. Every error names the option at fault.
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { resolveUserTimeout } from "../model/keepalive.js";
 import { type Duration, parseDuration } from "../util/duration.js";
 
 export type SaturationPolicy = "evict-idlest" | "reject";
@@ -51,7 +52,11 @@ export interface GuardOptions {
   linger?: Duration;
   /** TCP keepalive probes; true takes the defaults, false leaves keepalive as the application set it. */
   keepAlive?: KeepAliveOptions | boolean;
-  /** TCP_USER_TIMEOUT: sent data unacknowledged this long aborts the connection. 0 keeps the kernel's. */
+  /**
+   * TCP_USER_TIMEOUT: sent data unacknowledged this long aborts the connection; with keepalive on it
+   * replaces the probe count. Default: keepAlive idle + interval × count (the count holds), or 0
+   * without keepAlive. 0 keeps the kernel's behaviour.
+   */
   userTimeout?: Duration;
   /** Recycle connections older than this. 0 disables. */
   maxAge?: Duration;
@@ -76,7 +81,10 @@ export interface ResolvedGuardOptions {
   readonly reset: boolean;
   readonly linger: number;
   readonly keepAlive: { readonly idle: number; readonly interval: number; readonly count: number } | null;
+  /** The TCP_USER_TIMEOUT to set (given, or derived from keepAlive); 0 leaves the kernel's. */
   readonly userTimeout: number;
+  /** What the kernel will do when an explicit userTimeout overrides the keepalive count, or null. */
+  readonly userTimeoutWarning: string | null;
   readonly maxAge: number;
   readonly maxAgeJitter: number;
   readonly halfCloseTimeout: number;
@@ -96,7 +104,6 @@ export const GUARD_DEFAULTS = Object.freeze({
   reset: false,
   linger: "1s",
   keepAlive: Object.freeze({ idle: "30s", interval: "5s", count: 3 }),
-  userTimeout: "45s",
   maxAge: 0,
   maxAgeJitter: 0.1,
   halfCloseTimeout: "10s",
@@ -149,9 +156,8 @@ const schema = z.strictObject({
       }),
     ])
     .prefault({ ...GUARD_DEFAULTS.keepAlive }),
-  userTimeout: duration
-    .refine((ms) => ms <= 2 ** 31 - 1, "is too large")
-    .prefault(GUARD_DEFAULTS.userTimeout),
+  // No default here: without a value it is derived from the keepalive timers in finish().
+  userTimeout: duration.refine((ms) => ms <= 2 ** 31 - 1, "is too large").optional(),
   maxAge: duration.prefault(GUARD_DEFAULTS.maxAge),
   maxAgeJitter: z.number().min(0).max(0.5).prefault(GUARD_DEFAULTS.maxAgeJitter),
   halfCloseTimeout: duration.prefault(GUARD_DEFAULTS.halfCloseTimeout),
@@ -234,12 +240,15 @@ function finish(o: z.output<typeof schema>): ResolvedGuardOptions {
   const heartbeat = hb && hb.interval > 0 ? hb : null;
   if (heartbeat && heartbeat.timeout <= 0) throw optionError("heartbeat.timeout", "must be more than 0");
   if (o.linger <= 0) throw optionError("linger", "must be more than 0");
+  const keepAlive = o.keepAlive === true ? KEEPALIVE_ON : o.keepAlive || null;
+  const user = userTimeoutFor(keepAlive, o.userTimeout);
   return Object.freeze({
     idleTimeout: o.idleTimeout,
     reset: o.reset,
     linger: o.linger,
-    keepAlive: o.keepAlive === true ? KEEPALIVE_ON : o.keepAlive || null,
-    userTimeout: o.userTimeout,
+    keepAlive,
+    userTimeout: user.userTimeoutMs,
+    userTimeoutWarning: user.warning === null ? null : `guard(): ${user.warning}`,
     maxAge: o.maxAge,
     maxAgeJitter: o.maxAgeJitter,
     halfCloseTimeout: o.halfCloseTimeout,
@@ -249,6 +258,16 @@ function finish(o: z.output<typeof schema>): ResolvedGuardOptions {
     pressure,
     metrics: o.metrics ? { registry: o.metrics.registry, prefix: o.metrics.prefix } : null,
   });
+}
+
+/**
+ * Keepalive on and no userTimeout: idle + interval × count, so that the count holds and data left
+ * unacknowledged is given up in the same time. keepAlive false and no userTimeout: 0, so that guard
+ * does not override a keepalive count the application set itself.
+ */
+function userTimeoutFor(ka: ResolvedGuardOptions["keepAlive"], explicit: number | undefined) {
+  if (ka === null) return { userTimeoutMs: explicit ?? 0, warning: null };
+  return resolveUserTimeout({ idleMs: ka.idle, intervalMs: ka.interval, count: ka.count }, explicit);
 }
 
 export function optionError(key: string, message: string): InputError {

@@ -45,15 +45,3 @@ export function applySocketOptions(socket: Socket, opts: ResolvedGuardOptions): 
     return socket.remoteFamily !== undefined;
   }
 }
-
-/** The warning to give when TCP_USER_TIMEOUT would cut keepalive short, or null. */
-export function userTimeoutProblem(opts: ResolvedGuardOptions): string | null {
-  const ka = opts.keepAlive;
-  if (ka === null || opts.userTimeout === 0) return null;
-  const probes = ka.idle + ka.interval * ka.count;
-  if (opts.userTimeout >= probes) return null;
-  return (
-    `guard(): userTimeout (${opts.userTimeout}ms) is shorter than keepAlive idle + interval × count ` +
-    `(${probes}ms): one lost probe can close a healthy connection`
-  );
-}

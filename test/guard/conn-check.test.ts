@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
+import { type ConnState, stateOf } from "../../src/guard/conn-state.js";
 import { type GuardCloseEvent, guard } from "../../src/guard/index.js";
+import { nowMs } from "../../src/guard/timer-wheel.js";
 import { closeServer, connect, listen, serverClosed, sleep, waitFor } from "./support.js";
 
 const QUIET = { keepAlive: false, userTimeout: 0, heartbeat: false } as const;
@@ -65,6 +67,32 @@ test("reset: true closes an idle connection with RST", async () => {
   }
 });
 
+test("reset: true on a socket the application has just ended closes it (no reset EINVAL, no handle left open)", async () => {
+  // Node 20's resetAndDestroy() fails with EINVAL while an end()'s shutdown is pending and then
+  // never closes the handle: the socket never emits 'close' and its descriptor stays open.
+  const { server, sockets } = netServer();
+  const g = guard(server, { ...QUIET, idleTimeout: "10s", reset: true });
+  const errors: string[] = [];
+  server.on("connection", (s: net.Socket) => s.on("error", (e) => errors.push(e.message)));
+  const port = await listen(server);
+  const c = await connect(port);
+  try {
+    await waitFor(() => sockets.size === 1, 1000, "the server's socket");
+    const sock = [...sockets][0] as net.Socket;
+    sock.unref(); // a handle left open must not keep the test process alive
+    const closed = new Promise((r) => sock.once("close", r));
+    sock.end();
+    // end() issues the shutdown on the next tick; guard's idle close (run by hand, as if idleTimeout
+    // had passed) follows it in the same turn of the loop, before the shutdown completes.
+    process.nextTick(() => process.nextTick(() => g.onDue(stateOf(sock) as ConnState, nowMs() + 60_000)));
+    await Promise.race([closed, sleep(1000).then(() => assert.fail("the socket never closed"))]);
+    assert.deepEqual(errors, []);
+    assert.equal(g.stats().closed.idle, 1);
+  } finally {
+    // server.close() waits for every connection: a leaked one would stall it.
+    await Promise.race([shutdown(server, sockets, [c]), sleep(500)]);
+  }
+});
 test("a peer that never closes after our FIN is destroyed after the linger", async () => {
   const { server, sockets } = netServer();
   const g = guard(server, { ...QUIET, idleTimeout: 60, linger: 80 });

@@ -5,6 +5,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
 import { test } from "node:test";
+import { keepAliveHintMs } from "../../src/guard/http-hooks.js";
 import { guard } from "../../src/guard/index.js";
 import { closeServer, connect, listen, serverClosed, sleep, waitFor } from "./support.js";
 
@@ -55,6 +56,48 @@ test("an idle keep-alive connection closes at idleTimeout while a slow request c
     assert.ok(busyEnd.ms >= 140, "the idle clock starts after the response");
     assert.equal(g.stats().closed.idle, 2);
   } finally {
+    await closeServer(server);
+  }
+});
+
+test("the Keep-Alive hint ends at least a second before the idle close, in whole seconds", () => {
+  assert.equal(keepAliveHintMs(60_000), 59_000);
+  assert.equal(keepAliveHintMs(65_500), 64_000);
+  assert.equal(keepAliveHintMs(2999), 1000);
+  // Under 2s there is no whole second left: 1ms makes Node write timeout=0 (do not reuse).
+  assert.equal(keepAliveHintMs(1999), 1);
+  assert.equal(keepAliveHintMs(150), 1);
+});
+
+test("responses announce guard's Keep-Alive hint; with idleTimeout 0 Node's own stays", async () => {
+  const heads: string[] = [];
+  for (const idleTimeout of ["5s", 150, 0] as const) {
+    const server = slowServer();
+    guard(server, { ...QUIET, idleTimeout });
+    const c = await connect(await listen(server));
+    try {
+      heads.push((await request(c, "/")).head);
+    } finally {
+      c.destroy();
+      await closeServer(server);
+    }
+  }
+  assert.match(heads[0] ?? "", /\r\nKeep-Alive: timeout=4\r\n/);
+  assert.match(heads[1] ?? "", /\r\nKeep-Alive: timeout=0\r\n/);
+  assert.match(heads[2] ?? "", /\r\nKeep-Alive: timeout=5\r\n/, "Node's keepAliveTimeout (5s) is left alone");
+});
+
+test("stop() takes guard's hint off the server's responses", async () => {
+  const server = slowServer();
+  const g = guard(server, { ...QUIET, idleTimeout: "5s" });
+  const c = await connect(await listen(server));
+  try {
+    assert.match((await request(c, "/")).head, /Keep-Alive: timeout=4/);
+    g.stop();
+    // guard had set keepAliveTimeout to 0, and stop() leaves that: Node then announces nothing.
+    assert.doesNotMatch((await request(c, "/")).head, /Keep-Alive:/);
+  } finally {
+    c.destroy();
     await closeServer(server);
   }
 });

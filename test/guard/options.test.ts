@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { IdlereapError } from "../../src/errors.js";
 import { guard } from "../../src/guard/index.js";
 import { GUARD_DEFAULTS, resolveOptions } from "../../src/guard/options.js";
+import { captureWarnings } from "./support.js";
 
 test("durations take strings with units or milliseconds", () => {
   const o = resolveOptions({
@@ -83,18 +84,40 @@ test("something that is not a server throws IDLEREAP_ERR_GUARD_SERVER", () => {
   assert.throws(() => guard({} as never), { code: "IDLEREAP_ERR_GUARD_SERVER" });
 });
 
-test("a userTimeout shorter than the keepalive probes gives a warning", async () => {
-  const warnings: Error[] = [];
-  const onWarning = (w: Error) => warnings.push(w);
-  process.on("warning", onWarning);
-  try {
-    guard(net.createServer(), { keepAlive: { idle: "30s", interval: "5s", count: 3 }, userTimeout: "20s" });
-    guard(net.createServer(), { keepAlive: { idle: "30s", interval: "5s", count: 3 }, userTimeout: "45s" });
-    await new Promise((r) => setImmediate(r));
-    assert.equal(warnings.length, 1);
-    assert.equal((warnings[0] as NodeJS.ErrnoException).code, "IDLEREAP_GUARD_USER_TIMEOUT");
-    assert.match(warnings[0]?.message ?? "", /userTimeout/);
-  } finally {
-    process.off("warning", onWarning);
-  }
+test("keepalive numbers and no userTimeout: the user timeout keeps the count (idle + interval × count)", () => {
+  // issue 12: the old fixed 45s made this case find a dead peer after 44.5s instead of ~3s.
+  const o = resolveOptions({ keepAlive: { idle: "1s", interval: "1s", count: 2 } });
+  assert.equal(o.userTimeout, 3000);
+  assert.equal(o.userTimeoutWarning, null);
+  assert.equal(resolveOptions({ keepAlive: { idle: "2m", interval: "10s", count: 6 } }).userTimeout, 180_000);
+});
+
+test("keepAlive false and no userTimeout leaves the user timeout unset; an explicit one is kept", () => {
+  assert.equal(resolveOptions({ keepAlive: false }).userTimeout, 0);
+  assert.equal(resolveOptions({ keepAlive: false, userTimeout: "20s" }).userTimeout, 20_000);
+  assert.equal(resolveOptions({ keepAlive: false, userTimeout: "20s" }).userTimeoutWarning, null);
+});
+
+test("an explicit userTimeout shorter than the count's outcome warns, naming what the kernel will do", async () => {
+  const keepAlive = { idle: "30s", interval: "5s", count: 3 };
+  const warnings = await captureWarnings(() => {
+    guard(net.createServer(), { keepAlive, userTimeout: "20s" });
+    guard(net.createServer(), { keepAlive, userTimeout: "45s" });
+    guard(net.createServer(), { keepAlive, userTimeout: 0 });
+    guard(net.createServer(), { keepAlive });
+  });
+  assert.equal(warnings.length, 1);
+  assert.equal((warnings[0] as NodeJS.ErrnoException).code, "IDLEREAP_GUARD_USER_TIMEOUT");
+  assert.equal(warnings[0]?.name, "IdlereapWarning");
+  assert.match(warnings[0]?.message ?? "", /^guard\(\): userTimeout 20s replaces the keepalive count/);
+  assert.match(warnings[0]?.message ?? "", /after 1 unanswered probe \(35s\), not 3 \(45s/);
+  assert.match(warnings[0]?.message ?? "", /one lost probe can close a healthy connection/);
+});
+
+test("an explicit userTimeout longer than the count's outcome warns that probing goes on", async () => {
+  const warnings = await captureWarnings(() => {
+    guard(net.createServer(), { keepAlive: { idle: "1s", interval: "1s", count: 2 }, userTimeout: "45s" });
+  });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]?.message ?? "", /after 44 unanswered probes \(45s\), not 2 \(3s/);
 });

@@ -59,3 +59,24 @@ export async function closeServer(server: net.Server): Promise<void> {
   (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   await new Promise<void>((r) => server.close(() => r()));
 }
+
+/**
+ * Runs `fn` and returns the process warnings it emitted, without Node printing them: the default
+ * printer is taken off 'warning' meanwhile, so an expected warning stays out of the test log.
+ */
+export async function captureWarnings(fn: () => void): Promise<Error[]> {
+  const printers = process.listeners("warning");
+  process.removeAllListeners("warning");
+  const seen: Error[] = [];
+  const onWarning = (w: Error) => seen.push(w);
+  process.on("warning", onWarning);
+  try {
+    fn();
+    // process.emitWarning emits on the next tick.
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off("warning", onWarning);
+    for (const p of printers) process.on("warning", p);
+  }
+  return seen;
+}
