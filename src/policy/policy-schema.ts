@@ -72,6 +72,10 @@ export const matchSchema = z
     }),
     deadPeer: duration("deadPeer").optional().meta({ description: "same as unacked" }),
     keepalive: z.boolean().optional().meta({ description: "whether the keepalive timer is armed" }),
+    peer: z.enum(["dead"]).optional().meta({
+      description:
+        "dead: only sockets whose peer does not answer keepalive probes sent now (idlereap probe; needs an owner)",
+    }),
   })
   .meta({ description: "Conditions a socket must all meet; an empty match selects every connected socket" });
 

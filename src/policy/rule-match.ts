@@ -26,6 +26,8 @@ export interface CompiledRule {
   readonly ageMs: number | undefined;
   readonly unackedMs: number | undefined;
   readonly cgroups: readonly string[] | undefined;
+  /** `peer: dead`: candidates are probed and only those whose peer does not answer are acted on. */
+  readonly peer: "dead" | undefined;
   /** Whether the second step needs the owner (pid, command). */
   readonly needsOwners: boolean;
   /** Kernel states (bit per state number) the rule can match. */
@@ -87,7 +89,9 @@ export function compileRule(rule: Rule): CompiledRule {
     ageMs,
     unackedMs,
     cgroups,
-    needsOwners: filter.needsOwners,
+    peer: m.peer,
+    // A probe goes through the owner's descriptor.
+    needsOwners: filter.needsOwners || m.peer !== undefined,
     statesMask: filter.statesMask,
     needsInfo: filter.needsInfo || idleMs !== undefined || unackedMs !== undefined,
     matchBase: (v) => filter.matchView(v),

@@ -123,3 +123,44 @@ test("a keepalive retrofit into a server that never asked for it finds the black
     }
   });
 });
+
+test("peer: dead reaps only the idle connection whose peer does not answer the probe", async (t) => {
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
+  await withVethPair(async ({ near, far, nearAddress }) => {
+    const server = await near.spawnFixture<Ready>(FLOW, [JSON.stringify({ listen: nearAddress })]);
+    const port = server.ready.port;
+    const clients = await far.spawnFixture<Ready>(FLOW, [
+      JSON.stringify({ connect: nearAddress, port, count: 2 }),
+    ]);
+    const [deadPort, alivePort] = clients.ready.localPorts as [number, number];
+    blackholePorts(far, [deadPort]);
+    await new Promise((r) => setTimeout(r, 1200));
+    const logs: string[] = [];
+    const daemon = daemonFor(
+      `namespaces: [${near.name}]\nrules:\n  - name: idle-and-dead\n    match: { state: established, sport: ${port}, idle: 1s, peer: dead }\n    action: abort\n`,
+      logs,
+    );
+    try {
+      // Both are idle candidates; neither is acted on before the probe answers.
+      assert.deepEqual(daemon.scanOnce(), []);
+      const end = await nextEnd(server, 15_000, "the dead peer's connection to be aborted");
+      assert.equal(end.code, "ECONNABORTED", JSON.stringify(end));
+      assert.equal((end as End & { remotePort: number }).remotePort, deadPort);
+      assert.ok(
+        logs.some((l) => /peer probe: .*aborted 1/.test(l)),
+        logs.join("\n"),
+      );
+    } finally {
+      await daemon.stop();
+    }
+    const { sockets } = collectSockets([resolveNetns(near.name)], {
+      filter: compileFilter({ states: "established", sports: [port] }),
+      owners: false,
+    });
+    assert.deepEqual(
+      sockets.map((s) => s.remotePort),
+      [alivePort],
+      "the quiet but alive connection stays",
+    );
+  });
+});
