@@ -29,10 +29,10 @@ export async function startDelayRelay(targetPort: number, delayMs: number): Prom
 }
 
 /**
- * Data and FIN keep their order (timers of one duration fire in the order they were set); an error
- * or a close without FIN reaches the other side as a reset, as it would on a real link, unless that
- * side was already ended: Node 20's resetAndDestroy() after end() fails while the shutdown is
- * pending (EINVAL) and leaves the handle open, which later corrupts the heap.
+ * Data and FIN keep their order (timers of one duration fire in the order they were set); a side
+ * that closes passes its close on. Closes go on as destroy(), never resetAndDestroy(): in Node 20
+ * that call can fail (EINVAL while an end() is pending) and then never closes its handle, which
+ * later corrupts the heap; a request cut by the server's close still fails with "socket hang up".
  */
 function pipeLate(from: net.Socket, to: net.Socket, delayMs: number): void {
   from.on("data", (chunk) => {
@@ -42,11 +42,5 @@ function pipeLate(from: net.Socket, to: net.Socket, delayMs: number): void {
   });
   from.on("end", () => setTimeout(() => to.end(), delayMs));
   from.on("error", () => {});
-  from.on("close", (hadError) => {
-    setTimeout(() => {
-      if (to.destroyed) return;
-      if ((hadError || !from.readableEnded) && !to.writableEnded) to.resetAndDestroy();
-      else if (to.writableEnded) to.destroy();
-    }, delayMs);
-  });
+  from.on("close", () => setTimeout(() => to.destroy(), delayMs));
 }
