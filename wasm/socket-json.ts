@@ -91,6 +91,8 @@ const K_IDLE = lit(',"idleMs":');
 const K_LAST_SEND = lit(',"lastSendMs":');
 const K_LAST_RECV = lit(',"lastRecvMs":');
 const K_LAST_ACK = lit(',"lastAckMs":');
+const K_PROBES = lit(',"probes":');
+const K_DEAD_PEER = lit(',"deadPeerMs":');
 const K_RTT = lit(',"rttMs":');
 const K_UNACKED = lit(',"unacked":');
 const K_RETRANSMITS = lit(',"retransmits":');
@@ -477,6 +479,9 @@ function socket(m: usize, len: i32, at: usize): usize {
   at = infoU32(put(at, K_LAST_SEND), info, tlen, TCP_INFO.lastDataSent);
   at = infoU32(put(at, K_LAST_RECV), info, tlen, TCP_INFO.lastDataRecv);
   at = infoU32(put(at, K_LAST_ACK), info, tlen, TCP_INFO.lastAckRecv);
+  at = put(at, K_PROBES);
+  at = TCP_INFO.probes < ilen ? decimal(at, load<u8>(info + TCP_INFO.probes)) : put(at, K_NULL);
+  at = deadPeer(put(at, K_DEAD_PEER), info, ilen, tlen);
   at = put(at, K_RTT);
   at = TCP_INFO.rtt + 4 <= ilen ? millis(at, load<u32>(info + TCP_INFO.rtt)) : put(at, K_NULL);
   if (
@@ -512,6 +517,17 @@ function socket(m: usize, len: i32, at: usize): usize {
   at = ownerTail(at, inode);
   written++;
   return at;
+}
+
+/** deadPeerMs as src/model/dead-peer.ts defines it: the last ACK's age while probes or retransmitted data wait, else 0. */
+function deadPeer(at: usize, info: usize, ilen: i32, tlen: i32): usize {
+  if (TCP_INFO.lastAckRecv + 4 > tlen) return put(at, K_NULL);
+  const lastAck = load<u32>(info + TCP_INFO.lastAckRecv);
+  const probes: u32 = TCP_INFO.probes < ilen ? <u32>load<u8>(info + TCP_INFO.probes) : 0;
+  if (probes > 0) return decimal(at, lastAck);
+  if (TCP_INFO.unacked + 4 > ilen) return put(at, K_NULL);
+  const retrans: u32 = TCP_INFO.retransmits < ilen ? <u32>load<u8>(info + TCP_INFO.retransmits) : 0;
+  return decimal(at, load<u32>(info + TCP_INFO.unacked) > 0 && retrans > 0 ? lastAck : 0);
 }
 
 /** Status: the whole buffer is written; a reply that is not a socket (or is malformed) stops at stopAt; the window is full. */

@@ -17,6 +17,7 @@ export interface FilterFlags {
   pid?: string[];
   comm?: string[];
   idleOver?: string;
+  deadPeerOver?: string;
   keepalive?: string;
   process?: boolean;
 }
@@ -56,6 +57,10 @@ export function addFilterOptions(cmd: Command): Command {
     .option("--pid <pids>", "owner process id", collect)
     .option("--comm <names>", "owner command name (glob with *)", collect)
     .option("--idle-over <duration>", "only sockets with no application data for at least this long, e.g. 5m")
+    .option(
+      "--dead-peer-over <duration>",
+      "only sockets whose peer has not acknowledged data or keepalive probes for at least this long, e.g. 30s",
+    )
     .option("--keepalive <on|off>", "only sockets whose keepalive timer is (on) or is not (off) armed")
     .option("--no-process", "skip the owner lookup in /proc (faster)");
 }
@@ -103,6 +108,9 @@ export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
     if (flags.pid) spec.pids = flags.pid.map((p) => parsePid(p));
     if (flags.comm) spec.commands = flags.comm;
     if (flags.idleOver !== undefined) spec.idleOverMs = parseDuration(flags.idleOver, "--idle-over");
+    if (flags.deadPeerOver !== undefined) {
+      spec.deadPeerOverMs = parseDuration(flags.deadPeerOver, "--dead-peer-over");
+    }
     if (flags.keepalive !== undefined) {
       if (!["on", "off", "yes", "no", "true", "false"].includes(flags.keepalive)) {
         throw usage(`--keepalive: "${flags.keepalive}" must be on or off`, "--keepalive");

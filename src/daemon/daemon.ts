@@ -7,6 +7,7 @@ import { ALL_STATES_MASK } from "../kernel/structs.js";
 import { DaemonMetrics } from "../metrics/daemon-metrics.js";
 import type { Policy } from "../policy/policy-schema.js";
 import { type CompiledRule, compileRule } from "../policy/rule-match.js";
+import { DEFAULT_RUN_DIR, ProbeJournal } from "../probe/probe-journal.js";
 import { CgroupIndex } from "../proc/cgroups.js";
 import type { Outcome } from "../reap/outcome.js";
 import type { ActionRequest } from "../reap/plan.js";
@@ -17,6 +18,7 @@ import { readCyclePressure } from "./cycle-pressure.js";
 import { DaemonOutputs } from "./daemon-outputs.js";
 import { attachCgroupPaths, type NetnsScan, scanCycle } from "./netns-scan.js";
 import { OwnerCache } from "./owner-cache.js";
+import { PeerProbe } from "./peer-probe.js";
 import { noNamespaceLeft, resolvePolicyNamespaces } from "./policy-namespaces.js";
 import { RuleMatcher } from "./rule-matcher.js";
 import { RuleSchedule } from "./rule-schedule.js";
@@ -61,6 +63,10 @@ export class Daemon {
   private scanTimer: NodeJS.Timeout | undefined;
   private escalationTimer: NodeJS.Timeout | undefined;
   private running = false;
+  private stopped = false;
+  private readonly peerProbe = new PeerProbe(
+    new ProbeJournal(process.env.IDLEREAP_RUN_DIR ?? DEFAULT_RUN_DIR),
+  );
 
   /** The parts of a cycle, in order. */
   private readonly parts: Part[] = [
@@ -138,6 +144,8 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
+    await this.peerProbe.idle();
     clearTimeout(this.scanTimer);
     clearTimeout(this.escalationTimer);
     this.reaper.release();
@@ -245,8 +253,31 @@ export class Daemon {
   }
 
   private act(c: Cycle): void {
-    c.outcomes.push(...this.reaper.act(c.requests));
+    const probeFirst = new Set(this.rules.filter((r) => r.peer === "dead").map((r) => r.name));
+    const direct = probeFirst.size ? c.requests.filter((r) => !probeFirst.has(r.rule ?? "")) : c.requests;
+    c.outcomes.push(...this.reaper.act(direct));
     this.outputs.record(c.outcomes, this.dryRun);
+    if (direct.length < c.requests.length) {
+      const probed = c.requests.filter((r) => probeFirst.has(r.rule ?? ""));
+      this.peerProbe.start(
+        probed,
+        c.namespaces,
+        (r) => this.actOnDeadPeers(r.dead),
+        (err) => {
+          this.log(`peer probe: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
+    }
+  }
+
+  /** The candidates of `peer: dead` rules whose peer did not answer the probe. */
+  private actOnDeadPeers(dead: ActionRequest[]): void {
+    if (this.stopped || dead.length === 0) return;
+    const outcomes = this.reaper.act(dead);
+    this.reaper.release();
+    this.outputs.record(outcomes, this.dryRun);
+    this.log(`peer probe: ${formatSummary(summarize(outcomes), this.dryRun)}`);
+    this.scheduleEscalations();
   }
 
   private escalate(): Outcome[] {

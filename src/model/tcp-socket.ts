@@ -3,6 +3,7 @@ import { parseAddress } from "../kernel/address.js";
 import type { DiagMessageView, SockId } from "../kernel/inet-diag-codec.js";
 import { STATE, type TcpState, type TimerKind } from "../kernel/structs.js";
 import type { Owner } from "../proc/owner-index.js";
+import { deadPeerMs } from "./dead-peer.js";
 
 export type { Owner } from "../proc/owner-index.js";
 
@@ -34,6 +35,13 @@ export interface TcpSocket {
   lastRecvMs: number | null;
   /** Milliseconds since the last ACK from the peer (keepalive probes refresh it). */
   lastAckMs: number | null;
+  /** Keepalive or zero-window probes out and unanswered (tcpi_probes). */
+  probes: number | null;
+  /**
+   * How long the peer has not answered with data or probes waiting for it (model/dead-peer.ts): the
+   * one definition of a dead peer; 0 when nothing waits.
+   */
+  deadPeerMs: number | null;
   rttMs: number | null;
   /** Segments sent and not acknowledged. */
   unacked: number | null;
@@ -96,6 +104,8 @@ export function socketFromView(
     lastSendMs: timed ? orNull(view.lastSendMs) : null,
     lastRecvMs: timed ? orNull(view.lastRecvMs) : null,
     lastAckMs: timed ? orNull(view.lastAckMs) : null,
+    probes: orNull(view.probes),
+    deadPeerMs: timed ? orNull(deadPeerMs(view)) : null,
     rttMs: orNull(view.rttMs),
     unacked: orNull(view.unacked),
     retransmits: orNull(view.retransmits),

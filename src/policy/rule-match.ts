@@ -1,12 +1,14 @@
 // Policy rules compiled for the scan loop. A rule is checked in two steps: on the kernel's reply
-// (states, ports, addresses, keepalive, idle scaled by pressure, unacked) without allocating, and
+// (states, ports, addresses, keepalive, idle scaled by pressure, dead peer: model/dead-peer.ts) without allocating, and
 // then on the candidate socket with its owner, cgroup and age.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
+import { deadPeerMs } from "../model/dead-peer.js";
 import { ownerOfSocket, type TcpSocket } from "../model/tcp-socket.js";
 import type { ActionKind, KeepaliveSettings } from "../reap/defaults.js";
 import type { ActionSpec } from "../reap/plan.js";
 import { matchAnyGlob } from "../select/glob.js";
 import { compileFilter, type SocketFilter } from "../select/socket-filter.js";
+import { resolveKeepalive } from "./keepalive-rule.js";
 import type { Rule } from "./policy-schema.js";
 
 export interface CompiledRule {
@@ -24,6 +26,8 @@ export interface CompiledRule {
   readonly ageMs: number | undefined;
   readonly unackedMs: number | undefined;
   readonly cgroups: readonly string[] | undefined;
+  /** `peer: dead`: candidates are probed and only those whose peer does not answer are acted on. */
+  readonly peer: "dead" | undefined;
   /** Whether the second step needs the owner (pid, command). */
   readonly needsOwners: boolean;
   /** Kernel states (bit per state number) the rule can match. */
@@ -62,12 +66,7 @@ export function compileRule(rule: Rule): CompiledRule {
   const unackedMs = m.unacked ?? m.deadPeer;
   const ageMs = m.age;
   const cgroups = m.cgroup;
-  const keepalive: KeepaliveSettings = {
-    idleMs: rule.keepalive.idle,
-    intervalMs: rule.keepalive.interval,
-    count: rule.keepalive.count,
-    userTimeoutMs: rule.keepalive.userTimeout,
-  };
+  const keepalive: KeepaliveSettings = resolveKeepalive(rule.keepalive).settings;
   const spec: ActionSpec = {
     action: rule.action,
     rule: rule.name,
@@ -75,6 +74,7 @@ export function compileRule(rule: Rule): CompiledRule {
     graceMs: rule.grace,
     allowAbort: rule.fallback === "abort",
     keepalive,
+    ...(unackedMs !== undefined ? { deadPeerMs: unackedMs } : {}),
   };
   return {
     name: rule.name,
@@ -89,7 +89,9 @@ export function compileRule(rule: Rule): CompiledRule {
     ageMs,
     unackedMs,
     cgroups,
-    needsOwners: filter.needsOwners,
+    peer: m.peer,
+    // A probe goes through the owner's descriptor.
+    needsOwners: filter.needsOwners || m.peer !== undefined,
     statesMask: filter.statesMask,
     needsInfo: filter.needsInfo || idleMs !== undefined || unackedMs !== undefined,
     matchBase: (v) => filter.matchView(v),
@@ -101,7 +103,7 @@ export function compileRule(rule: Rule): CompiledRule {
         wait = idleMs * scale - idle;
       }
       if (unackedMs !== undefined) {
-        const since = outstandingMs(v);
+        const since = deadPeerMs(v);
         if (since === undefined) return Number.POSITIVE_INFINITY;
         wait = Math.max(wait, unackedMs - since);
       }
@@ -123,18 +125,4 @@ export function compileRule(rule: Rule): CompiledRule {
       return true;
     },
   };
-}
-
-/**
- * How long the socket's outstanding data has gone unacknowledged, at least: data is in flight, the
- * last new data left at least this long ago and nothing was acknowledged since. 0 with nothing in flight.
- */
-function outstandingMs(v: DiagMessageView): number | undefined {
-  const unacked = v.unacked;
-  if (unacked === undefined) return undefined;
-  if (unacked === 0) return 0;
-  const lastAck = v.lastAckMs;
-  const lastSend = v.lastSendMs;
-  if (lastAck === undefined || lastSend === undefined) return undefined;
-  return Math.min(lastAck, lastSend);
 }

@@ -144,7 +144,8 @@ export class Closer {
       setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPIDLE, Math.max(1, Math.round(k.idleMs / 1000)));
       setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPINTVL, Math.max(1, Math.round(k.intervalMs / 1000)));
       setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPCNT, Math.max(1, k.count));
-      if (k.userTimeoutMs > 0) setsockoptInt(dup.fd, IPPROTO_TCP, TCP_USER_TIMEOUT, k.userTimeoutMs);
+      // Always set, 0 included: a user timeout the process set itself would replace the count.
+      setsockoptInt(dup.fd, IPPROTO_TCP, TCP_USER_TIMEOUT, Math.max(0, k.userTimeoutMs));
       return { result: "keepalive-set" };
     } catch (err) {
       return fail(err);

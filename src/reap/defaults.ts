@@ -12,7 +12,10 @@ export interface KeepaliveSettings {
   intervalMs: number;
   /** Unanswered probes before the kernel drops the connection (TCP_KEEPCNT). */
   count: number;
-  /** TCP_USER_TIMEOUT in ms; 0 leaves it as it is. */
+  /**
+   * TCP_USER_TIMEOUT in ms; 0: none, so the count alone decides. With keepalive on it replaces the
+   * count (model/keepalive.ts): idle + interval × count keeps the count exact.
+   */
   userTimeoutMs: number;
 }
 

@@ -18,6 +18,8 @@ export const SKIP_REASONS = {
   "pidfd-refused":
     "pidfd_getfd was refused (ptrace rules or seccomp) and falling back to abort is not allowed",
   limit: "the per-scan action limit was reached",
+  "orphan-old-kernel":
+    "the owner already closed the socket, and on kernels before 6.11 aborting an orphan can leave it with no timer for ever (fixed by bac76cf89816)",
 } as const;
 
 export type SkipReason = keyof typeof SKIP_REASONS;
@@ -45,4 +47,10 @@ export interface Outcome {
   code?: ErrorCode;
   /** True when a graceful close fell back to abort (pidfd refused or no owner, abort allowed). */
   fellBack?: boolean;
+  /**
+   * Set when the peer counts as dead (model/dead-peer.ts): how long it has not answered, ms. Such a
+   * socket is aborted, not closed gracefully (a FIN would queue behind data the peer never takes),
+   * and data queued to it does not keep it.
+   */
+  deadPeerMs?: number;
 }

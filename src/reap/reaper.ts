@@ -4,6 +4,7 @@
 // owner condition needs goes the streaming path: straight from the dump, no /proc walk, no object
 // per socket. In a dry run nothing is touched and every action is "would-act".
 import type { NetnsRef } from "../kernel/netns.js";
+import { DEAD_PEER_DEFAULT_MS } from "../model/dead-peer.js";
 import { collectSockets } from "../scan/collect.js";
 import type { NetnsScanResult } from "../scan/scan.js";
 import type { SocketFilter } from "../select/socket-filter.js";
@@ -11,8 +12,9 @@ import { Closer, type Done } from "./closer.js";
 import { type ActionKind, REAP_DEFAULTS } from "./defaults.js";
 import { Escalations } from "./escalations.js";
 import type { Outcome } from "./outcome.js";
-import { type ActionRequest, planActions } from "./plan.js";
+import { type ActionRequest, type DeadPeerRequest, planActions } from "./plan.js";
 import { Protection, type ProtectSpec } from "./protect.js";
+import { orphanAbortUnsafe } from "./safety.js";
 import { streamAbort } from "./stream-abort.js";
 import { type Summary, summarize } from "./summary.js";
 import { waitForEscalations } from "./wait-escalations.js";
@@ -23,6 +25,8 @@ export interface ReaperOptions {
   dryRun?: boolean;
   /** At most this many closing or keepalive actions per call of `act`; default unlimited. */
   limit?: number;
+  /** The kernel release (uname -r) that decides whether orphans may be aborted; default this kernel's. */
+  kernelRelease?: string;
 }
 
 /** What `idlereap kill` asks: the sockets a filter selects, closed one way. */
@@ -39,6 +43,8 @@ export interface KillSpec {
   owners?: boolean;
   /** Only these pids are walked when the filter names pids. */
   pids?: readonly number[] | undefined;
+  /** A peer silent this long with data or probes waiting counts as dead (default 30 s): aborted, queued data or not. */
+  deadPeerMs?: number;
   /** Resolve cgroup ids to paths for the report; default false. */
   cgroups?: boolean;
   /** Keep at most this many outcomes of a streamed abort (the summary counts all); default all. */
@@ -55,6 +61,7 @@ export class Reaper {
   private protection: Protection;
   private readonly dryRun: boolean;
   private limit: number | undefined;
+  private readonly orphansUnsafe: boolean;
   private readonly netns = new Map<string, NetnsRef>();
   private readonly closer = new Closer(this.netns);
   private readonly escalations = new Escalations();
@@ -63,6 +70,7 @@ export class Reaper {
     this.protection = new Protection(options.protect);
     this.dryRun = options.dryRun ?? false;
     this.limit = options.limit;
+    this.orphansUnsafe = orphanAbortUnsafe(options.kernelRelease);
   }
 
   /** Takes the protection and limit of a reloaded policy. */
@@ -91,9 +99,12 @@ export class Reaper {
       this.protection.refreshOwn();
       return streamAbort(namespaces, {
         filter: spec.filter,
-        info: spec.filter.needsInfo,
+        // Without force, tcp_info tells a dead peer's undeliverable queue from deliverable data.
+        info: spec.filter.needsInfo || !force,
         protection: this.protection,
         force,
+        deadPeerMs: spec.deadPeerMs ?? DEAD_PEER_DEFAULT_MS,
+        orphansUnsafe: this.orphansUnsafe,
         dryRun: this.dryRun,
         keepOutcomes: spec.keepOutcomes ?? Number.POSITIVE_INFINITY,
       });
@@ -111,6 +122,7 @@ export class Reaper {
       force,
       graceMs: spec.graceMs ?? REAP_DEFAULTS.graceMs,
       allowAbort: spec.allowAbort ?? REAP_DEFAULTS.allowAbort,
+      ...(spec.deadPeerMs !== undefined ? { deadPeerMs: spec.deadPeerMs } : {}),
     }));
     try {
       const outcomes = this.act(requests);
@@ -126,6 +138,7 @@ export class Reaper {
     this.protection.refreshOwn();
     const plan = planActions(requests, {
       protection: this.protection,
+      orphansUnsafe: this.orphansUnsafe,
       ...(this.limit !== undefined ? { limit: this.limit } : {}),
     });
     const done = carryOut(plan.act, {
@@ -183,11 +196,13 @@ export function carryOut(act: readonly ActionRequest[], options: ReapOptions): O
 }
 
 function carryOutOne(c: ActionRequest, { closer, escalations, dryRun }: ReapOptions): Outcome {
+  const dead = (c as Partial<DeadPeerRequest>).deadPeer;
   const base: Outcome = {
     socket: c.socket,
     action: c.action,
     ...(c.rule !== undefined ? { rule: c.rule } : {}),
     result: "reported",
+    ...(dead ? { deadPeerMs: dead.ms, detail: dead.detail } : {}),
   };
   if (c.action === "report") return base;
   if (dryRun) return { ...base, result: "would-act" };

@@ -1,24 +1,60 @@
 // The one safety rule, applied before any action whether the socket is a listed object (TcpSocket)
 // or a kernel reply still in the receive buffer (the streaming abort): never a listener, never a
-// protected or own socket, never one with data queued unless forced.
+// protected or own socket, never one with deliverable data queued unless forced, never an orphan on
+// a kernel where aborting it can leave it for ever.
+import { release } from "node:os";
+import { type DeadPeerSignals, isDeadPeer } from "../model/dead-peer.js";
 import type { SkipReason } from "./outcome.js";
 import type { Protection, SafetySubject } from "./protect.js";
 
 export type { SafetySubject } from "./protect.js";
 
-/** Why the socket must be left alone, or undefined; `queues`: whether queued data counts. */
+export interface SafetyOptions {
+  /** Whether queued data counts (not for keepalive, nor when forced). */
+  queues: boolean;
+  /** A peer silent this long with data or probes waiting counts as dead (model/dead-peer.ts). */
+  deadPeerMs: number;
+  /** Whether SOCK_DESTROY may leave an orphan with no timer (kernels before 6.11; see orphanAbortUnsafe). */
+  orphansUnsafe: boolean;
+  /** Whether the action is an abort (or becomes one): only aborts care about orphans. */
+  aborts: boolean;
+}
+
+/** Why the socket must be left alone, or undefined. */
 export function safetyReason(
-  s: SafetySubject,
+  s: SafetySubject & DeadPeerSignals,
   protection: Protection,
-  queues: boolean,
+  o: SafetyOptions,
 ): SkipReason | undefined {
   if (s.state === "listen") return "listening";
   const protectedBy = protection.reasonFor(s);
   if (protectedBy) return protectedBy;
-  if (queues && hasQueuedData(s)) return "queued-data";
+  if (o.aborts && o.orphansUnsafe && isOrphan(s)) return "orphan-old-kernel";
+  // Data queued to a peer that stopped acknowledging cannot be delivered: it does not protect the socket.
+  if (o.queues && hasQueuedData(s) && !isDeadPeer(s, o.deadPeerMs)) return "queued-data";
   return undefined;
 }
 
 export function hasQueuedData(s: SafetySubject): boolean {
   return s.recvQ > 0 || s.sendQ > 0 || (s.notsentBytes ?? 0) > 0;
+}
+
+const ORPHAN_STATES = new Set(["fin-wait-1", "fin-wait-2", "closing", "last-ack"]);
+
+/** A socket its owner already closed: no descriptor (inode 0), still finishing its close. */
+export function isOrphan(s: Pick<SafetySubject, "state" | "inode">): boolean {
+  return s.inode === 0 && ORPHAN_STATES.has(s.state);
+}
+
+/**
+ * Whether SOCK_DESTROY on an orphan can leave it with no timer for ever: kernels before 6.11
+ * (fixed by bac76cf89816, "tcp: fix forever orphan socket caused by tcp_abort"). `kernelRelease`
+ * as uname -r prints it; an unreadable one counts as unsafe.
+ */
+export function orphanAbortUnsafe(kernelRelease: string = release()): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(kernelRelease);
+  if (!m) return true;
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  return major < 6 || (major === 6 && minor < 11);
 }

@@ -5,6 +5,7 @@
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
+import { deadPeerMs, isDeadPeer } from "../model/dead-peer.js";
 import { socketFromView } from "../model/tcp-socket.js";
 import { type NetnsScanResult, scanNamespaces } from "../scan/scan.js";
 import type { SocketFilter } from "../select/socket-filter.js";
@@ -22,6 +23,10 @@ export interface StreamAbortOptions {
   info: boolean;
   protection: Protection;
   force: boolean;
+  /** A peer silent this long with data or probes waiting counts as dead: its queued data does not keep it. */
+  deadPeerMs: number;
+  /** Whether aborting an orphan can leave it for ever (kernels before 6.11; safety.ts). */
+  orphansUnsafe: boolean;
   dryRun: boolean;
   /** Keep an outcome for at most this many matched sockets (for printing); the summary counts all. */
   keepOutcomes: number;
@@ -64,18 +69,25 @@ function abortIn(
   };
   const keep = (v: DiagMessageView, result: Outcome["result"], reason?: SkipReason): Outcome | undefined => {
     if (outcomes.length >= o.keepOutcomes) return undefined;
+    const dead = isDeadPeer(v, o.deadPeerMs) ? deadPeerMs(v) : undefined;
     const outcome: Outcome = {
       socket: socketFromView(v, ns.name, undefined, undefined),
       action: "abort",
       result,
       ...(reason ? { reason } : {}),
+      ...(dead !== undefined ? { deadPeerMs: dead } : {}),
     };
     outcomes.push(outcome);
     return outcome;
   };
   const visit = (v: DiagMessageView): void => {
     summary.matched++;
-    const reason = safetyReason(v, o.protection, !o.force);
+    const reason = safetyReason(v, o.protection, {
+      queues: !o.force,
+      deadPeerMs: o.deadPeerMs,
+      orphansUnsafe: o.orphansUnsafe,
+      aborts: true,
+    });
     if (reason) {
       skip(reason);
       keep(v, "skipped", reason);

@@ -36,14 +36,7 @@ export function findingsFor(st: NetnsStatus): StatusFinding[] {
       `idlereap ls${nsFlag} --state fin-wait-2${p.pid === null ? "" : ` --pid ${p.pid}`} --sort idle`,
     );
   }
-  if (st.deadPeers.total > 0) {
-    add(
-      "dead-peer",
-      st.deadPeers.total >= 100 ? "critical" : "warning",
-      `${st.deadPeers.total} connection(s) have data the peer has not acknowledged for long or are retransmitting: the peer is likely gone`,
-      `idlereap ls${nsFlag} --state established --sort unacked`,
-    );
-  }
+  deadPeerFindings(st, add, nsFlag);
   keepaliveFindings(st, add, nsFlag);
   const longIdle = st.established.idleHistogram
     .filter((_b, i, all) => i >= all.findIndex((x) => x.le === "1h") + 1)
@@ -102,6 +95,51 @@ function keepaliveFindings(st: NetnsStatus, add: Add, nsFlag: string): void {
       "warning",
       `keepalive finds a dead idle peer only after ${k.settings?.time} + ${k.settings?.intvl} × ${k.settings?.probes} = ${worst} s (${formatDuration(worst * 1000)}), longer than common load-balancer and NAT idle timeouts (350 s)`,
       `idlereap tune audit${nsFlag} --profile fast-release`,
+    );
+  }
+}
+
+/** Dead peers by owning process (model/dead-peer.ts), and idle connections nobody knows are alive. */
+function deadPeerFindings(st: NetnsStatus, add: Add, nsFlag: string): void {
+  const { total, sockets, unknownLiveness } = st.deadPeers;
+  if (total > 0) {
+    const byOwner = new Map<
+      string,
+      { pid: number | null; command: string | null; count: number; maxMs: number }
+    >();
+    for (const s of sockets) {
+      const key = s.pid === null ? "-" : String(s.pid);
+      const g = byOwner.get(key) ?? { pid: s.pid, command: s.command, count: 0, maxMs: 0 };
+      g.count++;
+      g.maxMs = Math.max(g.maxMs, s.lastAckMs ?? 0);
+      byOwner.set(key, g);
+    }
+    const groups = [...byOwner.values()].sort((a, b) => b.count - a.count);
+    const listed = groups.reduce((n, g) => n + g.count, 0);
+    for (const g of groups) {
+      const owner = g.pid === null ? "orphaned or unattributed sockets" : `${g.command ?? "?"}/${g.pid}`;
+      add(
+        "dead-peer",
+        total >= 100 ? "critical" : "warning",
+        `${owner}: ${g.count} connection(s) whose peer has not acknowledged data or keepalive probes for up to ${formatDuration(g.maxMs)}: the peer is gone, and only an abort frees them (a FIN would queue behind the unacknowledged data)`,
+        `idlereap kill${nsFlag}${g.pid === null ? "" : ` --pid ${g.pid}`} --dead-peer-over 30s --mode abort`,
+      );
+    }
+    if (total > listed) {
+      add(
+        "dead-peer",
+        total >= 100 ? "critical" : "warning",
+        `${total - listed} more connection(s) with a dead peer`,
+        `idlereap ls${nsFlag} --dead-peer-over 30s --sort idle`,
+      );
+    }
+  }
+  if (unknownLiveness > 0) {
+    add(
+      "liveness-unknown",
+      "info",
+      `${unknownLiveness} established connection(s) idle for over 1m with nothing in flight: whether their peer is alive is unknown until a probe asks (keepalive, or idlereap probe)`,
+      `idlereap probe${nsFlag} --state established --idle-over 1m`,
     );
   }
 }

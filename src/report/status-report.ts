@@ -35,7 +35,11 @@ export interface NetnsStatus {
   };
   closeWait: { total: number; byProcess: ProcessCount[] };
   finWait2: { total: number; heldByProcess: ProcessCount[] };
-  deadPeers: { total: number; sockets: TcpSocket[] };
+  /**
+   * Dead peers (model/dead-peer.ts), the first sockets with their owners; and established sockets
+   * idle for over a minute with nothing outstanding, whose peer may be alive or gone (`idlereap probe`).
+   */
+  deadPeers: { total: number; sockets: TcpSocket[]; unknownLiveness: number };
   keepalive: {
     established: number;
     armed: number;

@@ -109,7 +109,11 @@ async function statusOf(
     },
     closeWait: { total: tally.closeWait.length, byProcess: groupByProcess(tally.closeWait, owners) },
     finWait2: { total: tally.finWait2, heldByProcess: groupByProcess(tally.finWait2Held, owners) },
-    deadPeers: { total: tally.deadPeerCount, sockets: tally.deadPeers },
+    deadPeers: {
+      total: tally.deadPeerCount,
+      sockets: tally.deadPeers,
+      unknownLiveness: tally.unknownLiveness,
+    },
     keepalive: keepaliveSection(tally, settings, owners),
     pressure,
     processes: processPressure(owners, tcpOwnerPids(tally, owners), options.procRoot),

@@ -4,6 +4,7 @@
 // Nothing here holds one object per socket.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import { STATE, TCP_STATES } from "../kernel/structs.js";
+import { deadPeerMs } from "../model/dead-peer.js";
 import { socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import { RemotePortCounter } from "./remote-ports.js";
 
@@ -19,10 +20,12 @@ export function idleBucket(ms: number): number {
 
 const TOP = 10;
 const DEAD_PEER_MAX = 50;
+/** Idle this long with nothing outstanding, an established socket's peer may be gone unnoticed. */
+export const UNKNOWN_LIVENESS_IDLE_MS = 60_000;
 
 export interface TallyOptions {
   /**
-   * Data outstanding and no ACK for this long marks a dead-peer suspect. Given, the tally keeps the
+   * A peer silent this long with data or probes outstanding is dead (model/dead-peer.ts). Given, the tally keeps the
    * status report's detail too (leak lists, longest idle, dead peers); absent, only counts.
    */
   deadPeerMs?: number | undefined;
@@ -71,6 +74,8 @@ export class NetnsTally {
   readonly longestIdle: TcpSocket[] = [];
   readonly deadPeers: TcpSocket[] = [];
   deadPeerCount = 0;
+  /** Established sockets idle at least UNKNOWN_LIVENESS_IDLE_MS with nothing outstanding: alive or dead, unknown. */
+  unknownLiveness = 0;
   private readonly ports: RemotePortCounter | undefined;
   private readonly detail: boolean;
   private readonly deadPeerMs: number;
@@ -133,12 +138,17 @@ export class NetnsTally {
     }
   }
 
-  /** Data in flight that the peer has not acknowledged for long, or a stalled retransmission. */
+  /** A dead peer by the one definition (model/dead-peer.ts); else, if long idle, a liveness nobody knows. */
   private checkDeadPeer(v: DiagMessageView): void {
-    const unacked = v.unacked;
-    if (!unacked) return;
-    const lastAck = v.lastAckMs ?? 0;
-    if (lastAck < this.deadPeerMs && (v.retransmits ?? 0) < 3) return;
+    const ms = deadPeerMs(v);
+    if (ms === undefined) return;
+    if (ms === 0) {
+      // Nothing waits for the peer: quiet-but-alive and dead look the same until a probe asks.
+      if (v.stateNumber === STATE.ESTABLISHED && (v.idleMs ?? 0) >= UNKNOWN_LIVENESS_IDLE_MS)
+        this.unknownLiveness++;
+      return;
+    }
+    if (ms < this.deadPeerMs) return;
     this.deadPeerCount++;
     if (this.deadPeers.length < DEAD_PEER_MAX)
       this.deadPeers.push(socketFromView(v, this.netns, undefined, undefined));

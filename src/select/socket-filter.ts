@@ -1,10 +1,11 @@
 // A socket filter as users state it (ls / kill flags, policy `match`), compiled into the parts the
 // kernel can apply (state mask, bytecode for ports and prefixes) and the parts only we can (idle
-// time, owner). The kernel parts are checked again in JS, so a kernel without bytecode support
+// time, dead peer, owner). The kernel parts are checked again in JS, so a kernel without bytecode support
 // (or one that rejects it) still gets the exact answer.
 import { type Cidr, cidrContains, parseCidr } from "../kernel/address.js";
 import { type Clauses, compileBytecode } from "../kernel/inet-diag-bytecode.js";
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
+import { isDeadPeer } from "../model/dead-peer.js";
 import type { Owner } from "../model/tcp-socket.js";
 import { matchAnyGlob } from "./glob.js";
 import { DEFAULT_STATES, parseStates } from "./states.js";
@@ -21,6 +22,8 @@ export interface SocketFilterSpec {
   commands?: readonly string[];
   /** Only sockets idle at least this long (ms since the last application data either way). */
   idleOverMs?: number;
+  /** Only sockets whose peer has not answered for at least this long (model/dead-peer.ts), ms. */
+  deadPeerOverMs?: number;
   keepalive?: boolean;
 }
 
@@ -60,6 +63,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
   if (dst.length) clauses.push(dst.map((cidr) => ({ kind: "dst" as const, cidr })));
 
   const idleOver = spec.idleOverMs;
+  const deadPeerOver = spec.deadPeerOverMs;
   const keepalive = spec.keepalive;
   const pids = spec.pids?.length ? new Set(spec.pids) : undefined;
   const commands = spec.commands?.length ? spec.commands : undefined;
@@ -68,8 +72,9 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
     statesMask,
     bytecode: compileBytecode(clauses),
     needsOwners: pids !== undefined || commands !== undefined,
-    needsInfo: idleOver !== undefined,
-    kernelExact: clauses.length === 0 && idleOver === undefined && keepalive === undefined,
+    needsInfo: idleOver !== undefined || deadPeerOver !== undefined,
+    kernelExact:
+      clauses.length === 0 && idleOver === undefined && deadPeerOver === undefined && keepalive === undefined,
     matchView(v) {
       if (((1 << v.stateNumber) & statesMask) === 0) return false;
       if (ports.length && !ports.includes(v.localPort) && !ports.includes(v.remotePort)) return false;
@@ -82,6 +87,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
         const idle = v.idleMs;
         if (idle === undefined || idle < idleOver) return false;
       }
+      if (deadPeerOver !== undefined && !isDeadPeer(v, deadPeerOver)) return false;
       return true;
     },
     matchOwner(owner) {

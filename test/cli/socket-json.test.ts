@@ -23,6 +23,8 @@ const base: TcpSocket = {
   lastSendMs: 20000,
   lastRecvMs: 12345,
   lastAckMs: 12000,
+  probes: 0,
+  deadPeerMs: 0,
   rttMs: 0.125,
   unacked: 1,
   retransmits: 0,
@@ -403,5 +405,29 @@ test("the writer stops at a reply the JavaScript decoder refuses: foreign family
     fixture.copy(writer.buffer, 2 * fixture.length);
     assert.equal(writer.writeReplies(3 * fixture.length, SEQ), fixture.length, name);
     assert.equal(elements().length, 1, name);
+  }
+});
+
+test("probes and deadPeerMs are written from the reply as the model defines them", () => {
+  const cases: [unacked: number, retransmits: number, probes: number, expected: number][] = [
+    [4, 3, 0, 42_000], // data retransmitting: the last ACK's age
+    [0, 0, 2, 42_000], // keepalive probes unanswered
+    [4, 0, 0, 0], // in flight for less than an RTO
+    [0, 0, 0, 0], // quiet
+  ];
+  for (const [unacked, retransmits, probes, expected] of cases) {
+    const reply = Buffer.from(fixture);
+    reply.writeUInt32LE(unacked, INFO + 24);
+    reply[INFO + 2] = retransmits;
+    reply[INFO + 3] = probes;
+    reply.writeUInt32LE(42_000, INFO + 56);
+    const { writer, elements } = writerFor(undefined);
+    writer.netns("host");
+    reply.copy(writer.buffer);
+    writer.writeReplies(reply.length, SEQ);
+    const [text] = elements();
+    assert.equal(text, expectedOf(reply, "host", undefined));
+    const s = JSON.parse(text as string) as { probes: number; deadPeerMs: number };
+    assert.deepEqual([s.probes, s.deadPeerMs], [probes, expected], `${unacked}/${retransmits}/${probes}`);
   }
 });

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { ConfigError } from "../../src/errors.js";
+import { policyWarnings } from "../../src/policy/keepalive-rule.js";
 import { loadPolicyFile, parsePolicy } from "../../src/policy/policy-load.js";
-import { policyJsonSchema } from "../../src/policy/policy-schema.js";
+import { policyJsonSchema, type Rule } from "../../src/policy/policy-schema.js";
+import { compileRule } from "../../src/policy/rule-match.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -72,16 +74,43 @@ test("bad values point at their key: action, duration, port, state, CIDR", () =>
   }
 });
 
-test("cross-field rules: duplicate names, pressure bounds, keepalive user timeout", () => {
+test("cross-field rules: duplicate names, pressure bounds", () => {
   assert.equal(refused("rules:\n  - name: a\n  - name: a\n").line, 3);
   const pressure = refused("rules:\n  - name: a\npressure:\n  scaleAt: 0.9\n  saturateAt: 0.5\n");
   assert.equal(pressure.key, "pressure.saturateAt");
   assert.equal(pressure.line, 5);
-  const ka = refused(
+});
+
+test("a keepalive user timeout that replaces the count is accepted with a warning saying what happens", () => {
+  const short = parsePolicy(
     "rules:\n  - name: a\n    action: keepalive\n    keepalive: { idle: 60s, interval: 10s, count: 3, userTimeout: 30s }\n",
   );
-  assert.equal(ka.key, "rules[0].keepalive.userTimeout");
-  assert.match(ka.message, /idle \+ interval × count/);
+  const [w] = policyWarnings(short);
+  assert.equal(w?.key, "rules[0].keepalive.userTimeout");
+  assert.match(
+    w?.message ?? "",
+    /after 1 unanswered probe .*not 3.*one lost probe can close a healthy connection/,
+  );
+  const long = parsePolicy(
+    "rules:\n  - name: b\n    action: keepalive\n    keepalive: { idle: 1s, interval: 1s, count: 2, userTimeout: 90s }\n",
+  );
+  assert.match(
+    policyWarnings(long)[0]?.message ?? "",
+    /rule b: .*89 unanswered probes.*longer than the count says/,
+  );
+  // Unset: derived so that the count holds, nothing to warn about; 0 keeps the count too.
+  for (const ut of ["", ", userTimeout: 0"]) {
+    const p = parsePolicy(
+      `rules:\n  - name: c\n    action: keepalive\n    keepalive: { idle: 1s, interval: 1s, count: 2${ut} }\n`,
+    );
+    assert.deepEqual(policyWarnings(p), []);
+    assert.deepEqual(compileRule(p.rules[0] as Rule).keepalive, {
+      idleMs: 1000,
+      intervalMs: 1000,
+      count: 2,
+      userTimeoutMs: ut === "" ? 3000 : 0,
+    });
+  }
 });
 
 test("YAML syntax errors and missing rules are refused with a line", () => {

@@ -49,6 +49,8 @@ test("a streamed abort of several batches leaves no established socket and accou
       info: false,
       protection: new Protection(),
       force: false,
+      deadPeerMs: 30_000,
+      orphansUnsafe: false,
       dryRun: false,
       keepOutcomes: 0,
     });

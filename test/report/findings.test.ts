@@ -19,7 +19,7 @@ function status(over: Partial<NetnsStatus> = {}): NetnsStatus {
     },
     closeWait: { total: 0, byProcess: [] },
     finWait2: { total: 0, heldByProcess: [] },
-    deadPeers: { total: 0, sockets: [] },
+    deadPeers: { total: 0, sockets: [], unknownLiveness: 0 },
     keepalive: {
       established: 0,
       armed: 0,
@@ -43,7 +43,7 @@ test("findings carry severity, a reason and a command, most severe first", () =>
   const f = findingsFor(
     status({
       closeWait: { total: 40, byProcess: [{ pid: 42, command: "api", count: 40, maxIdleMs: 3_600_000 }] },
-      deadPeers: { total: 2, sockets: [] },
+      deadPeers: { total: 2, sockets: [], unknownLiveness: 0 },
       established: {
         total: 5,
         idleHistogram: [
@@ -106,4 +106,27 @@ test("sockstat's TCP line parses; anything else is unknown", () => {
   assert.deepEqual(parseSockstat(text), { inuse: 5, orphan: 1, tw: 7 });
   assert.equal(parseSockstat("UDP: inuse 0\n"), undefined);
   assert.equal(parseSockstat("TCP: inuse x\n"), undefined);
+});
+
+test("dead peers are named by owning process with the abort to run; unknown liveness suggests a probe", () => {
+  const dead = (pid: number | null, command: string | null, lastAckMs: number) =>
+    ({ pid, command, lastAckMs }) as unknown as NetnsStatus["deadPeers"]["sockets"][number];
+  const f = findingsFor(
+    status({
+      deadPeers: {
+        total: 4,
+        sockets: [dead(42, "gateway", 40_000), dead(42, "gateway", 95_000), dead(null, null, 31_000)],
+        unknownLiveness: 7,
+      },
+    }),
+  );
+  const peers = f.filter((x) => x.id === "dead-peer");
+  assert.equal(peers.length, 3);
+  assert.match(peers[0]?.message ?? "", /^gateway\/42: 2 connection\(s\) .* up to 1m35s/);
+  assert.equal(peers[0]?.command, "idlereap kill --netns edge --pid 42 --dead-peer-over 30s --mode abort");
+  assert.match(peers[1]?.message ?? "", /^orphaned or unattributed sockets: 1 connection/);
+  assert.match(peers[2]?.message ?? "", /^1 more connection/);
+  const unknown = f.find((x) => x.id === "liveness-unknown");
+  assert.match(unknown?.message ?? "", /^7 established connection\(s\) idle for over 1m/);
+  assert.equal(unknown?.command, "idlereap probe --netns edge --state established --idle-over 1m");
 });

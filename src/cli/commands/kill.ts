@@ -81,6 +81,7 @@ async function runKill(flags: KillFlags): Promise<void> {
     allowAbort: flags.allowAbort === true,
     owners: flags.process !== false,
     pids: spec.pids,
+    ...(spec.deadPeerOverMs !== undefined ? { deadPeerMs: spec.deadPeerOverMs } : {}),
     cgroups: flags.json === true,
     keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
   });
@@ -143,8 +144,12 @@ function printTable(all: Outcome[], showNetns: boolean, total: number): void {
 }
 
 function resultText(o: Outcome): string {
-  if (o.result === "would-act") return o.action === "abort" ? "would abort" : "would close";
+  if (o.result === "would-act") {
+    const verb = o.action === "abort" ? "would abort" : "would close";
+    return o.deadPeerMs !== undefined ? `${verb} (${o.detail ?? "dead peer"})` : verb;
+  }
   if (o.result === "skipped") return `skipped: ${o.reason}${o.detail ? ` (${o.detail})` : ""}`;
   if (o.result === "failed") return `failed: ${o.detail ?? "?"}`;
+  if (o.deadPeerMs !== undefined) return `${o.result} (${o.detail ?? "dead peer"})`;
   return o.fellBack ? `${o.result} (fallback: ${o.detail ?? ""})` : o.result;
 }

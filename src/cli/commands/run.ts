@@ -4,7 +4,9 @@
 import { Command } from "commander";
 import { Registry } from "prom-client";
 import { Daemon } from "../../daemon/daemon.js";
+import { policyWarnings } from "../../policy/keepalive-rule.js";
 import { loadPolicyFile } from "../../policy/policy-load.js";
+import type { Policy } from "../../policy/policy-schema.js";
 import { formatSummary, summarize } from "../../reap/summary.js";
 import { formatDuration } from "../../util/duration.js";
 import { usage } from "../flags.js";
@@ -31,6 +33,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   const file = flags.config;
   if (!file) throw usage("--config: a policy file is required", "--config");
   const policy = loadPolicyFile(file);
+  warn(file, policy);
   if (flags.check) {
     io.stdout.write(
       `${file}: valid, ${policy.rules.length} rules, interval ${formatDuration(policy.interval)}\n`,
@@ -54,6 +57,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       let next: ReturnType<typeof loadPolicyFile>;
       try {
         next = loadPolicyFile(file);
+        warn(file, next);
       } catch (err) {
         daemon.reloadRefused((err as Error).message);
         return;
@@ -61,6 +65,11 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       daemon.reload(next).catch((err: unknown) => daemon.reloadRefused((err as Error).message));
     });
   });
+}
+
+/** Settings the kernel carries out differently from how they read (a user timeout that replaces the count). */
+function warn(file: string, policy: Policy): void {
+  for (const w of policyWarnings(policy)) io.stderr.write(`${file}: ${w.key}: warning: ${w.message}\n`);
 }
 
 async function runOnce(daemon: Daemon): Promise<void> {

@@ -27,7 +27,11 @@ export function statusCommand(): Command {
     )
     .option("--json", "print the report as JSON")
     .option("--fail-on <severity>", "exit 1 when a finding is at least this severe (warning or critical)")
-    .option("--dead-peer-after <duration>", "unacknowledged data this old marks a dead-peer suspect", "30s")
+    .option(
+      "--dead-peer-after <duration>",
+      "a peer silent this long with data or keepalive probes outstanding is dead",
+      "30s",
+    )
     .option("--no-process", "skip the owner lookup in /proc");
   addNetnsOption(cmd).action((flags: StatusFlags) => runStatus(flags));
   return cmd;
@@ -88,7 +92,9 @@ function renderNetns(ns: NetnsStatus): string[] {
   );
   const held = ns.finWait2.heldByProcess.reduce((n, p) => n + p.count, 0);
   out.push(`  fin-wait-2    ${ns.finWait2.total} (${held} still held by a process)`);
-  out.push(`  dead peers    ${ns.deadPeers.total}`);
+  out.push(
+    `  dead peers    ${ns.deadPeers.total} (${ns.deadPeers.unknownLiveness} idle with liveness unknown: idlereap probe)`,
+  );
   out.push(
     `  pressure      ${ns.pressure.map((p) => `${p.resource} ${pct(p.ratio)} (${p.used}/${p.limit})`).join("  ") || "unknown"}`,
   );
