@@ -3,7 +3,7 @@
 // else is read from the kernel's reply in place.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
-import { ALL_STATES_MASK } from "../kernel/structs.js";
+import { ALL_STATES_MASK, STATE } from "../kernel/structs.js";
 import { keepScanId, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import type { CompiledRule } from "../policy/rule-match.js";
 import type { CgroupIndex } from "../proc/cgroups.js";
@@ -28,6 +28,8 @@ export interface NetnsScan {
   soon: number[];
   /** Counts of every socket (full scans only). */
   tally: NetnsTally | undefined;
+  /** Inodes of the CLOSE_WAIT sockets (full scans only), for the top-holders metric. */
+  closeWait: number[];
   candidates: RuleCandidate[];
   durationMs: number;
   error: Error | undefined;
@@ -63,6 +65,7 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     minWait: rules.map(() => Number.POSITIVE_INFINITY),
     soon: [],
     tally: undefined,
+    closeWait: [],
     candidates: [],
     durationMs: 0,
     error: undefined,
@@ -71,6 +74,7 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
   out.tally = tally;
   const visit = (v: DiagMessageView): void => {
     tally?.add(v);
+    if (tally && v.stateNumber === STATE.CLOSE_WAIT) out.closeWait.push(v.inode);
     let matched: number[] | undefined;
     for (let i = 0; i < rules.length; i++) {
       const { rule, index } = rules[i] as DueRule;

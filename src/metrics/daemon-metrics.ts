@@ -3,9 +3,11 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Outcome } from "../reap/outcome.js";
 import { IDLE_BUCKETS_MS } from "../report/tally.js";
+import { CLOSE_WAIT_TOP, type CloseWaitHolder, topCloseWaitHolders } from "./close-wait-top.js";
+import type { HealthState } from "./metrics-server.js";
+import { ScanHealth } from "./scan-health.js";
 import { SnapshotHistogram } from "./snapshot-histogram.js";
 
-/** Upper bounds (seconds) of the established idle-time histogram. */
 /** The status report's idle buckets, in seconds (Prometheus base unit). */
 export const IDLE_BUCKETS_SECONDS = IDLE_BUCKETS_MS.map((ms) => ms / 1000);
 
@@ -32,9 +34,13 @@ export class DaemonMetrics {
   private readonly scale: Gauge<"netns">;
   private readonly reloads: Counter<"result">;
   private readonly rules: Gauge;
+  private readonly twBuckets: Gauge<"netns">;
+  private readonly closeWaitTop: Gauge<"netns" | "pid" | "command" | "cgroup">;
+  private readonly health = new ScanHealth();
   /** Label values set per namespace, so that a vanished state or namespace loses its series. */
   private readonly statesOf = new Map<string, Set<string>>();
   private readonly resourcesOf = new Map<string, Set<string>>();
+  private readonly closeWaitOf = new Map<string, CloseWaitHolder[]>();
 
   constructor(registry: Registry) {
     this.registry = registry;
@@ -122,6 +128,18 @@ export class DaemonMetrics {
       help: "Rules in the policy in force.",
       registers,
     });
+    this.twBuckets = new Gauge({
+      name: "idlereap_tcp_max_tw_buckets",
+      help: "net.ipv4.tcp_max_tw_buckets of each namespace: past it new TIME_WAIT sockets are destroyed at once.",
+      labelNames: ["netns"],
+      registers,
+    });
+    this.closeWaitTop = new Gauge({
+      name: "idlereap_close_wait_top_sockets",
+      help: `CLOSE_WAIT sockets held by the ${CLOSE_WAIT_TOP} processes holding most of them, per namespace.`,
+      labelNames: ["netns", "pid", "command", "cgroup"],
+      registers,
+    });
   }
 
   sawNetns(netns: string, counts: NetnsCounts): void {
@@ -150,6 +168,8 @@ export class DaemonMetrics {
     this.noKeepalive.remove({ netns });
     this.scanDuration.remove({ netns });
     this.scale.remove({ netns });
+    this.twBuckets.remove({ netns });
+    this.publishCloseWaitTop(netns, []);
   }
 
   outcome(o: Outcome): void {
@@ -161,11 +181,43 @@ export class DaemonMetrics {
   part(name: string, ok: boolean, durationMs: number): void {
     this.partSuccess.set({ part: name }, ok ? 1 : 0);
     this.partDuration.set({ part: name }, durationMs / 1000);
+    this.health.part(name, ok, durationMs);
   }
 
   scanDone(): void {
+    const now = Date.now();
     this.scans.inc();
-    this.lastScan.set(Date.now() / 1000);
+    this.lastScan.set(now / 1000);
+    this.health.cycleDone(now);
+  }
+
+  /** What /healthz answers for a daemon that scans every `intervalMs`. */
+  healthState(intervalMs: number, now = Date.now()): HealthState {
+    return this.health.state(intervalMs, now);
+  }
+
+  /** The namespace's TIME_WAIT limit, when it could be read. */
+  twBucketsOf(netns: string, limit: number | undefined): void {
+    if (limit === undefined) this.twBuckets.remove({ netns });
+    else this.twBuckets.set({ netns }, limit);
+  }
+
+  /**
+   * Publishes the top holders of a full scan's CLOSE_WAIT sockets (a /proc walk of the namespace's
+   * processes, stopped once every socket is found; none when there is no CLOSE_WAIT socket).
+   */
+  closeWaitSockets(netns: string, netnsInode: number, inodes: readonly number[], procRoot?: string): void {
+    this.publishCloseWaitTop(netns, topCloseWaitHolders(netnsInode, inodes, CLOSE_WAIT_TOP, procRoot));
+  }
+
+  private publishCloseWaitTop(netns: string, top: CloseWaitHolder[]): void {
+    for (const h of this.closeWaitOf.get(netns) ?? []) {
+      this.closeWaitTop.remove({ netns, pid: String(h.pid), command: h.command, cgroup: h.cgroup });
+    }
+    for (const h of top)
+      this.closeWaitTop.set({ netns, pid: String(h.pid), command: h.command, cgroup: h.cgroup }, h.count);
+    if (top.length > 0) this.closeWaitOf.set(netns, top);
+    else this.closeWaitOf.delete(netns);
   }
 
   pressureOf(netns: string, resource: string, ratio: number): void {

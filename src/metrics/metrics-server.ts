@@ -1,8 +1,43 @@
-// Serves the registry at /metrics over plain HTTP on one address (127.0.0.1 by default).
-import { createServer, type Server } from "node:http";
+// Serves the registry at /metrics and the daemon's health at /healthz over plain HTTP on one address
+// (127.0.0.1 by default), with a connection cap and short timeouts: idle or slow clients must never
+// hold the descriptors that the daemon's scans need.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { IdlereapError } from "../errors.js";
+
+/** What /healthz answers: 200 with `reason` when `ok`, 503 with it otherwise. */
+export interface HealthState {
+  ok: boolean;
+  reason: string;
+}
+
+export interface MetricsServerOptions {
+  /** Connections open at once; further ones are closed as soon as they are accepted. Default 64. */
+  maxConnections?: number;
+  /** Answers /healthz; without it /healthz answers 200 as long as the process serves requests. */
+  health?: () => HealthState;
+}
+
+export const METRICS_DEFAULT_MAX_CONNECTIONS = 64;
+
+/**
+ * Timeouts in ms. A scraper sends its request at once and Prometheus reuses its connection every
+ * scrape interval, so a few seconds are plenty; Node's own defaults (headers 60 s, request 300 s,
+ * checked every 30 s) let slowloris clients keep a descriptor for half a minute or more.
+ */
+export const METRICS_TIMEOUTS_MS = Object.freeze({
+  /** From the connection's start to the end of the request headers. */
+  headers: 3000,
+  /** From the connection's start to the end of the request. */
+  request: 5000,
+  /** Idle time between requests on a kept-alive connection. */
+  keepAlive: 5000,
+  /** Any socket without traffic for this long is destroyed (a client that stops reading). */
+  idle: 10_000,
+  /** How often the server looks for connections past the headers and request timeouts. */
+  check: 1000,
+});
 
 export interface MetricsServer {
   /** "host:port" actually bound (the port is chosen by the kernel when 0 was asked for). */
@@ -18,24 +53,21 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] as string, port: Number(m[2]) };
 }
 
-export async function startMetricsServer(registry: Registry, listen: string): Promise<MetricsServer> {
+export async function startMetricsServer(
+  registry: Registry,
+  listen: string,
+  options: MetricsServerOptions = {},
+): Promise<MetricsServer> {
   const { host, port } = parseListen(listen);
-  const server: Server = createServer((req, res) => {
-    if (req.method !== "GET" || (req.url !== "/metrics" && req.url !== "/")) {
-      res.writeHead(404).end("not found\n");
-      return;
-    }
-    if (req.url === "/") {
-      res.writeHead(200, { "content-type": "text/plain" }).end("idlereap: metrics at /metrics\n");
-      return;
-    }
-    registry.metrics().then(
-      (body) => res.writeHead(200, { "content-type": registry.contentType }).end(body),
-      (err: unknown) => res.writeHead(500).end(`${String(err)}\n`),
-    );
-  });
-  server.keepAliveTimeout = 5000;
-  server.headersTimeout = 10_000;
+  const server: Server = createServer(
+    { connectionsCheckingInterval: METRICS_TIMEOUTS_MS.check },
+    (req, res) => answer(req, res, registry, options.health),
+  );
+  server.maxConnections = options.maxConnections ?? METRICS_DEFAULT_MAX_CONNECTIONS;
+  server.headersTimeout = METRICS_TIMEOUTS_MS.headers;
+  server.requestTimeout = METRICS_TIMEOUTS_MS.request;
+  server.keepAliveTimeout = METRICS_TIMEOUTS_MS.keepAlive;
+  server.setTimeout(METRICS_TIMEOUTS_MS.idle, (socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) =>
       reject(
@@ -58,4 +90,32 @@ export async function startMetricsServer(registry: Registry, listen: string): Pr
         server.closeAllConnections();
       }),
   };
+}
+
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  registry: Registry,
+  health: (() => HealthState) | undefined,
+): void {
+  const path = (req.url ?? "").split("?")[0];
+  if (req.method !== "GET" || (path !== "/metrics" && path !== "/" && path !== "/healthz")) {
+    res.writeHead(404).end("not found\n");
+    return;
+  }
+  if (path === "/") {
+    res
+      .writeHead(200, { "content-type": "text/plain" })
+      .end("idlereap: metrics at /metrics, health at /healthz\n");
+    return;
+  }
+  if (path === "/healthz") {
+    const state = health ? health() : { ok: true, reason: "serving" };
+    res.writeHead(state.ok ? 200 : 503, { "content-type": "text/plain" }).end(`${state.reason}\n`);
+    return;
+  }
+  registry.metrics().then(
+    (body) => res.writeHead(200, { "content-type": registry.contentType }).end(body),
+    (err: unknown) => res.writeHead(500).end(`${String(err)}\n`),
+  );
 }
