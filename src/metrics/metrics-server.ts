@@ -2,7 +2,7 @@
 // (127.0.0.1 by default), with a connection cap and short timeouts: idle or slow clients must never
 // hold the descriptors that the daemon's scans need.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Registry } from "prom-client";
 import { IdlereapError } from "../errors.js";
 
@@ -24,10 +24,12 @@ export const METRICS_DEFAULT_MAX_CONNECTIONS = 64;
 /**
  * Timeouts in ms. A scraper sends its request at once and Prometheus reuses its connection every
  * scrape interval, so a few seconds are plenty; Node's own defaults (headers 60 s, request 300 s,
- * checked every 30 s) let slowloris clients keep a descriptor for half a minute or more.
+ * checked every 30 s) let slowloris clients keep a descriptor for half a minute or more, and Node
+ * 20 applies its headers timeout only once a request line has been parsed: a client that connects
+ * and sends nothing (or half a request line) is ended by the sweep below instead.
  */
 export const METRICS_TIMEOUTS_MS = Object.freeze({
-  /** From the connection's start to the end of the request headers. */
+  /** From the connection's start, or the end of its previous response, to the end of the request headers. */
   headers: 3000,
   /** From the connection's start to the end of the request. */
   request: 5000,
@@ -35,9 +37,12 @@ export const METRICS_TIMEOUTS_MS = Object.freeze({
   keepAlive: 5000,
   /** Any socket without traffic for this long is destroyed (a client that stops reading). */
   idle: 10_000,
-  /** How often the server looks for connections past the headers and request timeouts. */
+  /** How often the server looks for connections past their deadline. */
   check: 1000,
 });
+
+const kDeadline = Symbol("idlereap.metrics.deadline");
+type Tracked = Socket & { [kDeadline]: number };
 
 export interface MetricsServer {
   /** "host:port" actually bound (the port is chosen by the kernel when 0 was asked for). */
@@ -67,7 +72,8 @@ export async function startMetricsServer(
   server.headersTimeout = METRICS_TIMEOUTS_MS.headers;
   server.requestTimeout = METRICS_TIMEOUTS_MS.request;
   server.keepAliveTimeout = METRICS_TIMEOUTS_MS.keepAlive;
-  server.setTimeout(METRICS_TIMEOUTS_MS.idle, (socket) => socket.destroy());
+  server.timeout = METRICS_TIMEOUTS_MS.idle;
+  const sweeper = sweepUnanswered(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) =>
       reject(
@@ -86,10 +92,38 @@ export async function startMetricsServer(
     address,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(sweeper);
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Gives every connection `headers` ms to deliver its request headers (from its start, or from the end
+ * of its previous response), checked by one coarse timer rather than a timer per connection.
+ */
+function sweepUnanswered(server: Server): NodeJS.Timeout {
+  const open = new Set<Tracked>();
+  const arm = (socket: Socket, extraMs = 0): void => {
+    (socket as Tracked)[kDeadline] = Date.now() + extraMs + METRICS_TIMEOUTS_MS.headers;
+  };
+  server.on("connection", (socket: Socket) => {
+    arm(socket);
+    open.add(socket as Tracked);
+    socket.once("close", () => open.delete(socket as Tracked));
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    (req.socket as Tracked)[kDeadline] = Number.POSITIVE_INFINITY;
+    // Node ends a kept-alive connection after keepAlive ms; a request begun just before has headers ms.
+    res.once("finish", () => arm(req.socket, METRICS_TIMEOUTS_MS.keepAlive));
+  });
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const socket of open) if (socket[kDeadline] < now) socket.destroy();
+  }, METRICS_TIMEOUTS_MS.check);
+  timer.unref();
+  return timer;
 }
 
 function answer(
