@@ -37,9 +37,9 @@ export class CountPublisher {
   publish(scans: readonly NetnsScan[]): void {
     const idle = new Float64Array(IDLE_BUCKETS_MS.length + 1);
     let idleSum = 0;
-    for (const { netns, tally, closeWait } of scans) {
+    for (const { netns, tally, closeWait, idleEstablished } of scans) {
       if (!tally) continue;
-      this.metrics.closeWaitSockets(netns.name, netns.inode, closeWait);
+      this.metrics.holderCandidates(netns.name, { closeWait, idle: idleEstablished });
       this.last.set(netns.name, { timeWait: tally.timeWait, busiestRemote: tally.maxPortsToOneRemote() });
       this.metrics.sawNetns(netns.name, {
         byState: tally.byState,

@@ -3,10 +3,11 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Outcome } from "../reap/outcome.js";
 import { IDLE_BUCKETS_MS } from "../report/tally.js";
-import { CLOSE_WAIT_TOP, type CloseWaitHolder, topCloseWaitHolders } from "./close-wait-top.js";
+import { HolderMetrics } from "./holder-metrics.js";
 import type { HealthState } from "./metrics-server.js";
 import { ScanHealth } from "./scan-health.js";
 import { SnapshotHistogram } from "./snapshot-histogram.js";
+import type { HolderCandidates } from "./socket-holders.js";
 
 /** The status report's idle buckets, in seconds (Prometheus base unit). */
 export const IDLE_BUCKETS_SECONDS = IDLE_BUCKETS_MS.map((ms) => ms / 1000);
@@ -35,12 +36,11 @@ export class DaemonMetrics {
   private readonly reloads: Counter<"result">;
   private readonly rules: Gauge;
   private readonly twBuckets: Gauge<"netns">;
-  private readonly closeWaitTop: Gauge<"netns" | "pid" | "command" | "cgroup">;
+  private readonly holders: HolderMetrics;
   private readonly health = new ScanHealth();
   /** Label values set per namespace, so that a vanished state or namespace loses its series. */
   private readonly statesOf = new Map<string, Set<string>>();
   private readonly resourcesOf = new Map<string, Set<string>>();
-  private readonly closeWaitOf = new Map<string, CloseWaitHolder[]>();
 
   constructor(registry: Registry) {
     this.registry = registry;
@@ -134,12 +134,7 @@ export class DaemonMetrics {
       labelNames: ["netns"],
       registers,
     });
-    this.closeWaitTop = new Gauge({
-      name: "idlereap_close_wait_top_sockets",
-      help: `CLOSE_WAIT sockets held by the ${CLOSE_WAIT_TOP} processes holding most of them, per namespace.`,
-      labelNames: ["netns", "pid", "command", "cgroup"],
-      registers,
-    });
+    this.holders = new HolderMetrics(registry);
   }
 
   sawNetns(netns: string, counts: NetnsCounts): void {
@@ -169,7 +164,7 @@ export class DaemonMetrics {
     this.scanDuration.remove({ netns });
     this.scale.remove({ netns });
     this.twBuckets.remove({ netns });
-    this.publishCloseWaitTop(netns, []);
+    this.holders.forget(netns);
   }
 
   outcome(o: Outcome): void {
@@ -202,22 +197,9 @@ export class DaemonMetrics {
     else this.twBuckets.set({ netns }, limit);
   }
 
-  /**
-   * Publishes the top holders of a full scan's CLOSE_WAIT sockets (a /proc walk of the namespace's
-   * processes, stopped once every socket is found; none when there is no CLOSE_WAIT socket).
-   */
-  closeWaitSockets(netns: string, netnsInode: number, inodes: readonly number[], procRoot?: string): void {
-    this.publishCloseWaitTop(netns, topCloseWaitHolders(netnsInode, inodes, CLOSE_WAIT_TOP, procRoot));
-  }
-
-  private publishCloseWaitTop(netns: string, top: CloseWaitHolder[]): void {
-    for (const h of this.closeWaitOf.get(netns) ?? []) {
-      this.closeWaitTop.remove({ netns, pid: String(h.pid), command: h.command, cgroup: h.cgroup });
-    }
-    for (const h of top)
-      this.closeWaitTop.set({ netns, pid: String(h.pid), command: h.command, cgroup: h.cgroup }, h.count);
-    if (top.length > 0) this.closeWaitOf.set(netns, top);
-    else this.closeWaitOf.delete(netns);
+  /** The sockets of a full scan whose holders the metrics describe (walked when scraped). */
+  holderCandidates(netns: string, candidates: HolderCandidates): void {
+    this.holders.set(netns, candidates);
   }
 
   pressureOf(netns: string, resource: string, ratio: number): void {

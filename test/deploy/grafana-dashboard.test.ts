@@ -69,6 +69,7 @@ test("every panel queries exported metrics, scoped by $instance and, where the m
     "idlereap_scan_duration_seconds",
     "idlereap_scan_errors_total",
     "idlereap_close_wait_top_sockets",
+    "idlereap_multi_holder_sockets",
   ]) {
     assert.ok(seen.has(name), `no panel shows ${name}`);
   }

@@ -1,0 +1,96 @@
+// Holders of lingering sockets from a real /proc walk: a kept dup() and an inherited descriptor are
+// told apart, lone sockets and a listener shared by a pre-fork worker are not counted.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { test } from "node:test";
+import { Registry } from "prom-client";
+import { resolveNetns } from "../../src/kernel/netns.js";
+import { DaemonMetrics } from "../../src/metrics/daemon-metrics.js";
+import { walkHolders } from "../../src/metrics/socket-holders.js";
+import { compileFilter } from "../../src/policy/socket-filter.js";
+import { collectSockets } from "../../src/scan/collect.js";
+import { haveTool } from "../deploy/tools.js";
+import { type TestNetns, withNetns } from "../helpers/netns.js";
+import { needsPrivilege } from "../helpers/privileged.js";
+
+const FIXTURE = new URL("./holders-fixture.py", import.meta.url).pathname;
+
+interface Ready {
+  pid: number;
+  port: number;
+  childPid: number;
+  forkPid: number;
+  ports: Record<"dup" | "inherit" | "single", number[]>;
+}
+
+async function startFixture(ns: TestNetns, spec: object): Promise<{ child: ChildProcess; ready: Ready }> {
+  const child = spawn("ip", ["netns", "exec", ns.name, "python3", FIXTURE, JSON.stringify(spec)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`fixture exited ${code}`)));
+  });
+  return { child, ready: JSON.parse(first) as Ready };
+}
+
+test("a kept dup() counts as same-process, an inherited descriptor as cross-process", async (t) => {
+  if (!needsPrivilege(t) || !haveTool(t, "python3", "python3")) return;
+  await withNetns(async (ns) => {
+    const { child, ready } = await startFixture(ns, { dup: 2, inherit: 3, single: 4 });
+    try {
+      // The server sides of every connection, and the listener, as a scan sees them.
+      const { sockets } = collectSockets([resolveNetns(ns.name)], {
+        filter: compileFilter({ states: "all", sports: [ready.port] }),
+        owners: false,
+      });
+      assert.equal(sockets.length, 10);
+      // Candidates are established or CLOSE_WAIT sockets: the listener is never one.
+      const established = sockets.filter((s) => s.state === "established").map((s) => s.inode);
+      const serverSide = (kind: keyof Ready["ports"]) =>
+        sockets.filter((s) => ready.ports[kind].includes(s.remotePort)).map((s) => s.inode);
+      const walked = walkHolders(new Map([[ns.name, { closeWait: [], idle: established }]]));
+      const h = walked.get(ns.name);
+      assert.equal(h?.sameProcess, 2, "the dup()ed sockets");
+      assert.equal(h?.crossProcess, 3, "the inherited sockets");
+      assert.equal(serverSide("dup").length, 2);
+
+      // Through the daemon's metrics, walked at scrape time.
+      const registry = new Registry();
+      const metrics = new DaemonMetrics(registry);
+      // The inherited ones posing as CLOSE_WAIT (a socket is in one state: each is a candidate once).
+      const inherited = serverSide("inherit");
+      const idle = established.filter((i) => !inherited.includes(i));
+      metrics.holderCandidates(ns.name, { closeWait: inherited, idle });
+      const text = await registry.metrics();
+      assert.match(
+        text,
+        new RegExp(`idlereap_multi_holder_sockets\\{netns="${ns.name}",kind="same-process"\\} 2\\n`),
+      );
+      assert.match(
+        text,
+        new RegExp(`idlereap_multi_holder_sockets\\{netns="${ns.name}",kind="cross-process"\\} 3\\n`),
+      );
+      // CLOSE_WAIT holders are named by the lowest pid holding them: the server, not its child.
+      assert.match(
+        text,
+        new RegExp(
+          `idlereap_close_wait_top_sockets\\{netns="${ns.name}",pid="${ready.pid}",command="python3",cgroup="[^"]*"\\} 3\\n`,
+        ),
+      );
+      metrics.forgetNetns(ns.name);
+      assert.ok(!(await registry.metrics()).includes(`netns="${ns.name}"`));
+    } finally {
+      // Closing stdin ends the fixture, which ends its child and its worker; kill them all regardless.
+      child.stdin?.end();
+      await new Promise((r) => setTimeout(r, 200));
+      for (const pid of [ready.childPid, ready.forkPid, ready.pid]) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
+      }
+    }
+  });
+});
