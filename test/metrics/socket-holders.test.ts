@@ -5,9 +5,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { Registry } from "prom-client";
+import { Daemon } from "../../src/daemon/daemon.js";
 import { resolveNetns } from "../../src/kernel/netns.js";
 import { DaemonMetrics } from "../../src/metrics/daemon-metrics.js";
 import { walkHolders } from "../../src/metrics/socket-holders.js";
+import { parsePolicy } from "../../src/policy/policy-load.js";
 import { compileFilter } from "../../src/policy/socket-filter.js";
 import { collectSockets } from "../../src/scan/collect.js";
 import { haveTool } from "../deploy/tools.js";
@@ -34,6 +36,17 @@ async function startFixture(ns: TestNetns, spec: object): Promise<{ child: Child
     child.once("exit", (code) => reject(new Error(`fixture exited ${code}`)));
   });
   return { child, ready: JSON.parse(first) as Ready };
+}
+
+/** Closing stdin ends the fixture, which ends its child and its worker; kill all three regardless. */
+async function stopFixture(child: ChildProcess, ready: Ready): Promise<void> {
+  child.stdin?.end();
+  await new Promise((r) => setTimeout(r, 200));
+  for (const pid of [ready.childPid, ready.forkPid, ready.pid]) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
 }
 
 test("a kept dup() counts as same-process, an inherited descriptor as cross-process", async (t) => {
@@ -83,14 +96,40 @@ test("a kept dup() counts as same-process, an inherited descriptor as cross-proc
       metrics.forgetNetns(ns.name);
       assert.ok(!(await registry.metrics()).includes(`netns="${ns.name}"`));
     } finally {
-      // Closing stdin ends the fixture, which ends its child and its worker; kill them all regardless.
-      child.stdin?.end();
-      await new Promise((r) => setTimeout(r, 200));
-      for (const pid of [ready.childPid, ready.forkPid, ready.pid]) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {}
-      }
+      await stopFixture(child, ready);
+    }
+  });
+});
+
+test("the daemon's full scan hands its CLOSE_WAIT sockets to the holder metrics", async (t) => {
+  if (!needsPrivilege(t) || !haveTool(t, "python3", "python3")) return;
+  await withNetns(async (ns) => {
+    const { child, ready } = await startFixture(ns, { dup: 2, inherit: 3, single: 4, closeClients: true });
+    const policy = parsePolicy(
+      `namespaces: [${ns.name}]\nmetrics: { enabled: false, refresh: 0 }\naudit: { file: /dev/null }\nrules:\n  - name: l\n    match: { state: listen }\n`,
+      "test.yaml",
+    );
+    const registry = new Registry();
+    const daemon = new Daemon(policy, { registry, log: () => {} });
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // the clients' FINs arrive
+      daemon.scanOnce();
+      const text = await registry.metrics();
+      const of = (kind: string) =>
+        new RegExp(`idlereap_multi_holder_sockets\\{netns="${ns.name}",kind="${kind}"\\} (\\d+)`).exec(
+          text,
+        )?.[1];
+      assert.equal(of("same-process"), "2", text);
+      assert.equal(of("cross-process"), "3", text);
+      assert.match(
+        text,
+        new RegExp(
+          `idlereap_close_wait_top_sockets\\{netns="${ns.name}",pid="${ready.pid}",command="python3",cgroup="[^"]*"\\} 9\\n`,
+        ),
+      );
+    } finally {
+      await daemon.stop();
+      await stopFixture(child, ready);
     }
   });
 });
