@@ -1,7 +1,9 @@
 // Metrics the daemon publishes from a real namespace: the TIME_WAIT limit and the processes holding
 // the most CLOSE_WAIT sockets, named by pid, command and cgroup.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { Registry } from "prom-client";
 import { Daemon } from "../../src/daemon/daemon.js";
@@ -17,8 +19,9 @@ test("the daemon publishes tcp_max_tw_buckets and the top CLOSE_WAIT holders of 
     ns.exec("sysctl", ["-q", "-w", "net.ipv4.tcp_max_tw_buckets=4321"]);
     const f = await ns.spawnFixture(CONNS, [JSON.stringify({ closeWait: 3, idle: 1 })]);
     await new Promise((r) => setTimeout(r, 200)); // the clients' FINs arrive
+    const dir = mkdtempSync(join(tmpdir(), "idlereap-metrics-"));
     const policy = parsePolicy(
-      `namespaces: [${ns.name}]\nmetrics: { enabled: false, refresh: 0 }\naudit: { file: /dev/null }\nrules:\n  - name: l\n    match: { state: listen }\n`,
+      `namespaces: [${ns.name}]\nmetrics: { enabled: false, refresh: 0 }\naudit: { file: ${join(dir, "audit.jsonl")} }\nrules:\n  - name: l\n    match: { state: listen }\n`,
       "test.yaml",
     );
     const registry = new Registry();
@@ -38,6 +41,7 @@ test("the daemon publishes tcp_max_tw_buckets and the top CLOSE_WAIT holders of 
       );
     } finally {
       await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

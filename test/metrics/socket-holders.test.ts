@@ -2,6 +2,9 @@
 // told apart, lone sockets and a listener shared by a pre-fork worker are not counted.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { Registry } from "prom-client";
@@ -105,8 +108,9 @@ test("the daemon's full scan hands its CLOSE_WAIT sockets to the holder metrics"
   if (!needsPrivilege(t) || !haveTool(t, "python3", "python3")) return;
   await withNetns(async (ns) => {
     const { child, ready } = await startFixture(ns, { dup: 2, inherit: 3, single: 4, closeClients: true });
+    const dir = mkdtempSync(join(tmpdir(), "idlereap-metrics-"));
     const policy = parsePolicy(
-      `namespaces: [${ns.name}]\nmetrics: { enabled: false, refresh: 0 }\naudit: { file: /dev/null }\nrules:\n  - name: l\n    match: { state: listen }\n`,
+      `namespaces: [${ns.name}]\nmetrics: { enabled: false, refresh: 0 }\naudit: { file: ${join(dir, "audit.jsonl")} }\nrules:\n  - name: l\n    match: { state: listen }\n`,
       "test.yaml",
     );
     const registry = new Registry();
@@ -129,6 +133,7 @@ test("the daemon's full scan hands its CLOSE_WAIT sockets to the holder metrics"
       );
     } finally {
       await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
       await stopFixture(child, ready);
     }
   });
