@@ -39,7 +39,11 @@ export class CountPublisher {
     let idleSum = 0;
     for (const { netns, tally, closeWait, idleEstablished } of scans) {
       if (!tally) continue;
-      this.metrics.holderCandidates(netns.name, { closeWait, idle: idleEstablished });
+      this.metrics.holderCandidates(netns.name, {
+        netnsInode: netns.inode,
+        closeWait,
+        idle: idleEstablished,
+      });
       this.last.set(netns.name, { timeWait: tally.timeWait, busiestRemote: tally.maxPortsToOneRemote() });
       this.metrics.sawNetns(netns.name, {
         byState: tally.byState,

@@ -1,6 +1,6 @@
 // The metrics about who holds lingering sockets. The /proc walk behind them runs when Prometheus
-// scrapes (at most once a second), over the sockets of each namespace's last full scan: a daemon
-// that nobody scrapes never pays for it.
+// scrapes, at most once per full scan (metrics.refresh), over the sockets that scan found: a daemon
+// that nobody scrapes never pays for it, and frequent scrapes do not pay more.
 import { Gauge, type Registry } from "prom-client";
 import {
   CLOSE_WAIT_TOP,
@@ -10,14 +10,11 @@ import {
   walkHolders,
 } from "./socket-holders.js";
 
-const FRESH_MS = 1000;
-
 export class HolderMetrics {
   private readonly candidates = new Map<string, HolderCandidates>();
   private readonly closeWaitTop: Gauge<"netns" | "pid" | "command" | "cgroup">;
   private readonly multiHolder: Gauge<"netns" | "kind">;
   private readonly procRoot: string;
-  private walkedAt = Number.NEGATIVE_INFINITY;
   /** Bumped when the candidates change, so that a new scan is walked at the next scrape. */
   private generation = 0;
   private walkedGeneration = -1;
@@ -58,10 +55,8 @@ export class HolderMetrics {
   }
 
   private publish(): void {
-    // Both gauges collect in one scrape: walk once for them.
-    const now = performance.now();
-    if (this.walkedGeneration === this.generation && now - this.walkedAt < FRESH_MS) return;
-    this.walkedAt = now;
+    // Both gauges collect in every scrape; the walk describes the last full scan, so once is enough.
+    if (this.walkedGeneration === this.generation) return;
     this.walkedGeneration = this.generation;
     try {
       this.walked = walkHolders(this.candidates, this.procRoot);

@@ -1,7 +1,8 @@
 // Who holds the sockets that linger, for metrics with bounded labels: the processes with the most
 // CLOSE_WAIT sockets (top few per namespace), and how many idle sockets are held by more than one
 // descriptor — twice in one process (a dup() kept by a library) or by several processes (a
-// descriptor inherited by a child). One /proc walk over every process serves all namespaces.
+// descriptor inherited by a child). One /proc walk serves all namespaces: every descriptor of
+// every process is read (as `ss -p` does), since a holder can be any process.
 import { processCgroupPath } from "../proc/cgroups.js";
 import { walkFds } from "../proc/fd-walk.js";
 import { listPids } from "../proc/pids.js";
@@ -14,6 +15,8 @@ export const MULTI_HOLDER_IDLE_MS = 60_000;
 
 /** What a full scan of one namespace found for the walk. */
 export interface HolderCandidates {
+  /** The namespace's inode: with a single namespace, processes of other namespaces are skipped. */
+  netnsInode: number;
   /** Inodes of the CLOSE_WAIT sockets. */
   closeWait: readonly number[];
   /** Inodes of the established sockets idle for MULTI_HOLDER_IDLE_MS or more. */
@@ -59,7 +62,10 @@ export function walkHolders(
     for (const inode of c.idle) if (inode !== 0) wanted.add(inode);
   }
   const sink = new HolderSink();
-  if (wanted.size > 0) walkFds({ procRoot, pids: listPids(procRoot), wants: (i) => wanted.has(i) }, sink);
+  const inodes = new Set([...byNetns.values()].map((c) => c.netnsInode));
+  const netnsInode = inodes.size === 1 ? [...inodes][0] : undefined;
+  const wants = (i: number) => wanted.has(i);
+  if (wanted.size > 0) walkFds({ procRoot, pids: listPids(procRoot), wants, netnsInode }, sink);
   const out = new Map<string, NetnsHolders>();
   for (const [netns, c] of byNetns) out.set(netns, summarize(c, sink.holders, procRoot));
   return out;

@@ -58,7 +58,8 @@ test("a kept dup() counts as same-process, an inherited descriptor as cross-proc
     const { child, ready } = await startFixture(ns, { dup: 2, inherit: 3, single: 4 });
     try {
       // The server sides of every connection, and the listener, as a scan sees them.
-      const { sockets } = collectSockets([resolveNetns(ns.name)], {
+      const ref = resolveNetns(ns.name);
+      const { sockets } = collectSockets([ref], {
         filter: compileFilter({ states: "all", sports: [ready.port] }),
         owners: false,
       });
@@ -67,7 +68,9 @@ test("a kept dup() counts as same-process, an inherited descriptor as cross-proc
       const established = sockets.filter((s) => s.state === "established").map((s) => s.inode);
       const serverSide = (kind: keyof Ready["ports"]) =>
         sockets.filter((s) => ready.ports[kind].includes(s.remotePort)).map((s) => s.inode);
-      const walked = walkHolders(new Map([[ns.name, { closeWait: [], idle: established }]]));
+      const walked = walkHolders(
+        new Map([[ns.name, { netnsInode: ref.inode, closeWait: [], idle: established }]]),
+      );
       const h = walked.get(ns.name);
       assert.equal(h?.sameProcess, 2, "the dup()ed sockets");
       assert.equal(h?.crossProcess, 3, "the inherited sockets");
@@ -79,7 +82,7 @@ test("a kept dup() counts as same-process, an inherited descriptor as cross-proc
       // The inherited ones posing as CLOSE_WAIT (a socket is in one state: each is a candidate once).
       const inherited = serverSide("inherit");
       const idle = established.filter((i) => !inherited.includes(i));
-      metrics.holderCandidates(ns.name, { closeWait: inherited, idle });
+      metrics.holderCandidates(ns.name, { netnsInode: ref.inode, closeWait: inherited, idle });
       const text = await registry.metrics();
       assert.match(
         text,
