@@ -12,9 +12,9 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
+import { needsTools } from "../helpers/tools.js";
 import { startDaemon } from "./daemon-process.js";
 import { dashboardQueries } from "./dashboard.js";
-import { haveTool } from "./tools.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const RULES = `${root}deploy/prometheus/idlereap-alerts.yaml`;
@@ -113,7 +113,7 @@ async function until(what: string, ms: number, check: () => Promise<boolean>): P
 }
 
 test("a real Prometheus scraping a real daemon answers every dashboard query and alert expression", async (t) => {
-  if (!needsPrivilege(t) || !haveTool(t, "prometheus", "prometheus")) return;
+  if (!needsPrivilege(t) || !needsTools(t, "prometheus")) return;
   await withNetns(async (ns) => {
     const spec = { idle: 2, active: 2, closeWait: 3, timeWait: 3, unread: 1, keepalive: 1 };
     await ns.spawnFixture(CONNS, [JSON.stringify(spec)]);

@@ -15,9 +15,9 @@ import { walkHolders } from "../../src/metrics/socket-holders.js";
 import { parsePolicy } from "../../src/policy/policy-load.js";
 import { compileFilter } from "../../src/policy/socket-filter.js";
 import { collectSockets } from "../../src/scan/collect.js";
-import { haveTool } from "../deploy/tools.js";
 import { type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
+import { needsTools } from "../helpers/tools.js";
 
 const FIXTURE = new URL("./holders-fixture.py", import.meta.url).pathname;
 
@@ -53,7 +53,7 @@ async function stopFixture(child: ChildProcess, ready: Ready): Promise<void> {
 }
 
 test("a kept dup() counts as same-process, an inherited descriptor as cross-process", async (t) => {
-  if (!needsPrivilege(t) || !haveTool(t, "python3", "python3")) return;
+  if (!needsPrivilege(t) || !needsTools(t, "python3")) return;
   await withNetns(async (ns) => {
     const { child, ready } = await startFixture(ns, { dup: 2, inherit: 3, single: 4 });
     try {
@@ -108,7 +108,7 @@ test("a kept dup() counts as same-process, an inherited descriptor as cross-proc
 });
 
 test("the daemon's full scan hands its CLOSE_WAIT sockets to the holder metrics", async (t) => {
-  if (!needsPrivilege(t) || !haveTool(t, "python3", "python3")) return;
+  if (!needsPrivilege(t) || !needsTools(t, "python3")) return;
   await withNetns(async (ns) => {
     const { child, ready } = await startFixture(ns, { dup: 2, inherit: 3, single: 4, closeClients: true });
     const dir = mkdtempSync(join(tmpdir(), "idlereap-metrics-"));
