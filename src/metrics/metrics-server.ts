@@ -42,7 +42,9 @@ export const METRICS_TIMEOUTS_MS = Object.freeze({
 });
 
 const kDeadline = Symbol("idlereap.metrics.deadline");
-type Tracked = Socket & { [kDeadline]: number };
+const kOpen = Symbol("idlereap.metrics.open");
+/** A connection with its deadline and the set of open connections it belongs to. */
+type Tracked = Socket & { [kDeadline]: number; [kOpen]: Set<Tracked> };
 
 export interface MetricsServer {
   /** "host:port" actually bound (the port is chosen by the kernel when 0 was asked for). */
@@ -75,14 +77,15 @@ export async function startMetricsServer(
   server.timeout = METRICS_TIMEOUTS_MS.idle;
   const sweeper = sweepUnanswered(server);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) =>
+    server.once("error", (err) => {
+      clearInterval(sweeper);
       reject(
         new IdlereapError(
           "IDLEREAP_ERR_METRICS_LISTEN",
           `metrics: cannot listen on ${listen}: ${err.message}`,
         ),
-      ),
-    );
+      );
+    });
     server.listen(port, host, () => resolve());
   });
   const bound = server.address() as AddressInfo;
@@ -105,25 +108,38 @@ export async function startMetricsServer(
  */
 function sweepUnanswered(server: Server): NodeJS.Timeout {
   const open = new Set<Tracked>();
-  const arm = (socket: Socket, extraMs = 0): void => {
-    (socket as Tracked)[kDeadline] = Date.now() + extraMs + METRICS_TIMEOUTS_MS.headers;
-  };
   server.on("connection", (socket: Socket) => {
-    arm(socket);
-    open.add(socket as Tracked);
-    socket.once("close", () => open.delete(socket as Tracked));
+    const tracked = socket as Tracked;
+    tracked[kOpen] = open;
+    arm(tracked, 0);
+    open.add(tracked);
+    socket.once("close", socketOnClose);
   });
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    (req.socket as Tracked)[kDeadline] = Number.POSITIVE_INFINITY;
-    // Node ends a kept-alive connection after keepAlive ms; a request begun just before has headers ms.
-    res.once("finish", () => arm(req.socket, METRICS_TIMEOUTS_MS.keepAlive));
-  });
+  server.on("request", serverOnRequest);
   const timer = setInterval(() => {
     const now = Date.now();
     for (const socket of open) if (socket[kDeadline] < now) socket.destroy();
   }, METRICS_TIMEOUTS_MS.check);
   timer.unref();
   return timer;
+}
+
+function arm(socket: Tracked, extraMs: number): void {
+  socket[kDeadline] = Date.now() + extraMs + METRICS_TIMEOUTS_MS.headers;
+}
+
+function socketOnClose(this: Tracked): void {
+  this[kOpen].delete(this);
+}
+
+function serverOnRequest(req: IncomingMessage, res: ServerResponse): void {
+  (req.socket as Tracked)[kDeadline] = Number.POSITIVE_INFINITY;
+  res.once("finish", responseOnFinish);
+}
+
+/** Node ends a kept-alive connection after keepAlive ms; a request begun just before has headers ms. */
+function responseOnFinish(this: ServerResponse): void {
+  if (this.socket) arm(this.socket as Tracked, METRICS_TIMEOUTS_MS.keepAlive);
 }
 
 function answer(
