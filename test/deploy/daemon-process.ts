@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const CLI = new URL("../../src/cli/run.ts", import.meta.url).pathname;
+const CLI = new URL("../../src/cli/dev-entry.ts", import.meta.url).pathname;
 
 export interface DaemonProcess {
   readonly child: ChildProcess;
