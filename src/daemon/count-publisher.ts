@@ -37,8 +37,13 @@ export class CountPublisher {
   publish(scans: readonly NetnsScan[]): void {
     const idle = new Float64Array(IDLE_BUCKETS_MS.length + 1);
     let idleSum = 0;
-    for (const { netns, tally } of scans) {
+    for (const { netns, tally, closeWait, idleEstablished } of scans) {
       if (!tally) continue;
+      this.metrics.holderCandidates(netns.name, {
+        netnsInode: netns.inode,
+        closeWait,
+        idle: idleEstablished,
+      });
       this.last.set(netns.name, { timeWait: tally.timeWait, busiestRemote: tally.maxPortsToOneRemote() });
       this.metrics.sawNetns(netns.name, {
         byState: tally.byState,

@@ -20,9 +20,11 @@ export function readCyclePressure(
   log: (line: string) => void,
 ): CyclePressure {
   const out: CyclePressure = { ephemeral: new Map(), scales: new Map() };
+  let failed = 0;
   for (const ns of namespaces) {
     try {
       const s = readNetnsSettings(ns);
+      metrics.twBucketsOf(ns.name, s.maxTwBuckets);
       out.ephemeral.set(ns.name, settings?.resources.includes("ports") ? s.ephemeral : undefined);
       if (!settings) continue;
       const last = counts.lastCounts(ns.name);
@@ -35,8 +37,11 @@ export function readCyclePressure(
       out.scales.set(ns.name, scale);
       metrics.scaleOf(ns.name, scale);
     } catch (err) {
+      failed++;
       log(`pressure in netns ${ns.name}: ${(err as Error).message}`);
     }
   }
+  // The part failed when it failed in every namespace (its success metric says 0).
+  if (failed > 0 && failed === namespaces.length) throw new Error("failed in every namespace");
   return out;
 }

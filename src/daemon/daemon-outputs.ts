@@ -10,10 +10,13 @@ export class DaemonOutputs {
   private audit: AuditLog;
   private server: MetricsServer | undefined;
   private readonly metrics: DaemonMetrics;
+  /** The policy's interval, for /healthz. */
+  private intervalMs: number;
 
   constructor(policy: Policy, metrics: DaemonMetrics) {
     this.audit = new AuditLog(policy.audit.file);
     this.metrics = metrics;
+    this.intervalMs = policy.interval;
   }
 
   /** The metrics address actually bound, once listening. */
@@ -23,19 +26,29 @@ export class DaemonOutputs {
 
   /** Starts the metrics endpoint when the policy enables it. */
   async listen(policy: Policy): Promise<void> {
-    if (policy.metrics.enabled)
-      this.server = await startMetricsServer(this.metrics.registry, policy.metrics.listen);
+    if (policy.metrics.enabled) this.server = await this.startServer(policy);
+  }
+
+  private startServer(policy: Policy): Promise<MetricsServer> {
+    return startMetricsServer(this.metrics.registry, policy.metrics.listen, {
+      maxConnections: policy.metrics.maxConnections,
+      health: () => this.metrics.healthState(this.intervalMs),
+    });
   }
 
   /** Follows a new policy: the endpoint moves if its address changed, the audit log reopens. */
   async reload(old: Policy, policy: Policy): Promise<void> {
-    if (policy.metrics.enabled !== old.metrics.enabled || policy.metrics.listen !== old.metrics.listen) {
-      const next = policy.metrics.enabled
-        ? await startMetricsServer(this.metrics.registry, policy.metrics.listen)
-        : undefined;
+    const m = policy.metrics;
+    if (
+      m.enabled !== old.metrics.enabled ||
+      m.listen !== old.metrics.listen ||
+      m.maxConnections !== old.metrics.maxConnections
+    ) {
+      const next = m.enabled ? await this.startServer(policy) : undefined;
       await this.server?.close();
       this.server = next;
     }
+    this.intervalMs = policy.interval;
     if (policy.audit.file !== old.audit.file) {
       const next = new AuditLog(policy.audit.file);
       this.audit.close();

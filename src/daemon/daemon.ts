@@ -241,6 +241,8 @@ export class Daemon {
       this.nextFullAt = refresh === 0 ? 0 : c.now + Math.max(this.policy.interval, refresh) - 1;
       this.counts.publish(c.scans);
     }
+    // The part failed when it failed in every namespace (its success metric says 0).
+    if (r.failed && r.scans.length === 0) throw new Error("no namespace could be scanned");
   }
 
   private needOwners(): boolean {

@@ -3,7 +3,8 @@
 // else is read from the kernel's reply in place.
 import type { DiagMessageView } from "../kernel/inet-diag-codec.js";
 import type { NetnsRef } from "../kernel/netns.js";
-import { ALL_STATES_MASK } from "../kernel/structs.js";
+import { ALL_STATES_MASK, STATE } from "../kernel/structs.js";
+import { MULTI_HOLDER_IDLE_MS } from "../metrics/socket-holders.js";
 import { keepScanId, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import type { CompiledRule } from "../policy/rule-match.js";
 import type { CgroupIndex } from "../proc/cgroups.js";
@@ -28,6 +29,10 @@ export interface NetnsScan {
   soon: number[];
   /** Counts of every socket (full scans only). */
   tally: NetnsTally | undefined;
+  /** Inodes of the CLOSE_WAIT sockets (full scans only), for the holder metrics. */
+  closeWait: number[];
+  /** Inodes of the established sockets idle MULTI_HOLDER_IDLE_MS or more (full scans only), likewise. */
+  idleEstablished: number[];
   candidates: RuleCandidate[];
   durationMs: number;
   error: Error | undefined;
@@ -63,6 +68,8 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
     minWait: rules.map(() => Number.POSITIVE_INFINITY),
     soon: [],
     tally: undefined,
+    closeWait: [],
+    idleEstablished: [],
     candidates: [],
     durationMs: 0,
     error: undefined,
@@ -71,6 +78,7 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
   out.tally = tally;
   const visit = (v: DiagMessageView): void => {
     tally?.add(v);
+    if (tally) noteHolderCandidate(out, v);
     let matched: number[] | undefined;
     for (let i = 0; i < rules.length; i++) {
       const { rule, index } = rules[i] as DueRule;
@@ -100,6 +108,14 @@ export function scanNetns(ns: NetnsRef, options: NetnsScanOptions): NetnsScan {
 }
 
 const ALL_FILTER = compileFilter({ states: "all" });
+
+/** Sockets whose holders the metrics describe: CLOSE_WAIT, and established ones idle for long. */
+function noteHolderCandidate(out: NetnsScan, v: DiagMessageView): void {
+  const n = v.stateNumber;
+  if (n === STATE.CLOSE_WAIT) out.closeWait.push(v.inode);
+  else if (n === STATE.ESTABLISHED && (v.idleMs ?? 0) >= MULTI_HOLDER_IDLE_MS)
+    out.idleEstablished.push(v.inode);
+}
 
 export interface CycleScan {
   scans: NetnsScan[];

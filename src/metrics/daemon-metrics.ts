@@ -3,9 +3,12 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Outcome } from "../reap/outcome.js";
 import { IDLE_BUCKETS_MS } from "../report/tally.js";
+import { HolderMetrics } from "./holder-metrics.js";
+import type { HealthState } from "./metrics-server.js";
+import { ScanHealth } from "./scan-health.js";
 import { SnapshotHistogram } from "./snapshot-histogram.js";
+import type { HolderCandidates } from "./socket-holders.js";
 
-/** Upper bounds (seconds) of the established idle-time histogram. */
 /** The status report's idle buckets, in seconds (Prometheus base unit). */
 export const IDLE_BUCKETS_SECONDS = IDLE_BUCKETS_MS.map((ms) => ms / 1000);
 
@@ -32,6 +35,9 @@ export class DaemonMetrics {
   private readonly scale: Gauge<"netns">;
   private readonly reloads: Counter<"result">;
   private readonly rules: Gauge;
+  private readonly twBuckets: Gauge<"netns">;
+  private readonly holders: HolderMetrics;
+  private readonly health = new ScanHealth();
   /** Label values set per namespace, so that a vanished state or namespace loses its series. */
   private readonly statesOf = new Map<string, Set<string>>();
   private readonly resourcesOf = new Map<string, Set<string>>();
@@ -122,6 +128,13 @@ export class DaemonMetrics {
       help: "Rules in the policy in force.",
       registers,
     });
+    this.twBuckets = new Gauge({
+      name: "idlereap_tcp_max_tw_buckets",
+      help: "net.ipv4.tcp_max_tw_buckets of each namespace: past it new TIME_WAIT sockets are destroyed at once.",
+      labelNames: ["netns"],
+      registers,
+    });
+    this.holders = new HolderMetrics(registry);
   }
 
   sawNetns(netns: string, counts: NetnsCounts): void {
@@ -150,6 +163,8 @@ export class DaemonMetrics {
     this.noKeepalive.remove({ netns });
     this.scanDuration.remove({ netns });
     this.scale.remove({ netns });
+    this.twBuckets.remove({ netns });
+    this.holders.forget(netns);
   }
 
   outcome(o: Outcome): void {
@@ -161,11 +176,30 @@ export class DaemonMetrics {
   part(name: string, ok: boolean, durationMs: number): void {
     this.partSuccess.set({ part: name }, ok ? 1 : 0);
     this.partDuration.set({ part: name }, durationMs / 1000);
+    this.health.part(name, ok, durationMs);
   }
 
   scanDone(): void {
+    const now = Date.now();
     this.scans.inc();
-    this.lastScan.set(Date.now() / 1000);
+    this.lastScan.set(now / 1000);
+    this.health.cycleDone(now);
+  }
+
+  /** What /healthz answers for a daemon that scans every `intervalMs`. */
+  healthState(intervalMs: number, now = Date.now()): HealthState {
+    return this.health.state(intervalMs, now);
+  }
+
+  /** The namespace's TIME_WAIT limit, when it could be read. */
+  twBucketsOf(netns: string, limit: number | undefined): void {
+    if (limit === undefined) this.twBuckets.remove({ netns });
+    else this.twBuckets.set({ netns }, limit);
+  }
+
+  /** The sockets of a full scan whose holders the metrics describe (walked when scraped). */
+  holderCandidates(netns: string, candidates: HolderCandidates): void {
+    this.holders.set(netns, candidates);
   }
 
   pressureOf(netns: string, resource: string, ratio: number): void {

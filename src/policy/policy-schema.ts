@@ -167,6 +167,9 @@ export const policySchema = z
           description:
             "how often socket counts and the idle histogram are refreshed by a full scan; 0: every scan",
         }),
+        maxConnections: z.number().int().min(1).max(10_000).default(64).meta({
+          description: "connections to the metrics endpoint open at once; more are closed on accept",
+        }),
       })
       .prefault({}),
     audit: z
