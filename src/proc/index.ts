@@ -2,6 +2,7 @@
 export * from "./cgroups.js";
 export * from "./fd-count.js";
 export * from "./fd-walk.js";
+export * from "./held-descriptor.js";
 export * from "./limits.js";
 export * from "./netns-inventory.js";
 export * from "./owner-index.js";

@@ -100,6 +100,7 @@ function report(
   } else {
     if (!flags.quiet && outcomes.length > 0) printTable(outcomes, showNetns, summary.matched);
     io.stdout.write(`${dryRun ? "dry run (add --yes to act): " : ""}${formatSummary(summary, dryRun)}\n`);
+    if (summary.closedHeld > 0) io.stdout.write(heldText(outcomes, summary.closedHeld));
   }
   if (summary.failed > 0) process.exitCode = 1;
 }
@@ -142,7 +143,25 @@ function printTable(all: Outcome[], showNetns: boolean, total: number): void {
   }
 }
 
+/** What a graceful close freed and what only the application can free, with the processes holding on. */
+function heldText(outcomes: readonly Outcome[], count: number): string {
+  const byProcess = new Map<string, number>();
+  for (const o of outcomes) {
+    if (o.result !== "closed-held") continue;
+    const who = `${o.socket.command ?? "?"}/${o.socket.pid}`;
+    byProcess.set(who, (byProcess.get(who) ?? 0) + 1);
+  }
+  const holders = [...byProcess].map(([who, n]) => `${who} holds ${n}`).join(", ");
+  return (
+    `${count} connection(s) closed: the peer got FIN, the port and the conntrack entry are freed.\n` +
+    `Their descriptors are still held by the application (${holders}): only the application can ` +
+    "free them, by closing them. This is a descriptor leak (it read EOF and never closed): " +
+    "fix or restart the application.\n"
+  );
+}
+
 function resultText(o: Outcome): string {
+  if (o.result === "closed-held") return "closed, descriptor still held by the application";
   if (o.result === "would-act") return o.action === "abort" ? "would abort" : "would close";
   if (o.result === "skipped") return `skipped: ${o.reason}${o.detail ? ` (${o.detail})` : ""}`;
   if (o.result === "failed") return `failed: ${o.detail ?? "?"}`;
