@@ -1,4 +1,5 @@
 // The /proc and /sys side of idlereap: socket owners, cgroups, descriptor limits, namespaces, sysctls.
+export * from "./capabilities.js";
 export * from "./cgroups.js";
 export * from "./fd-count.js";
 export * from "./fd-walk.js";

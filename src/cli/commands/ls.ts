@@ -1,7 +1,9 @@
 // `idlereap ls`: the TCP socket table, ss-like, with idle times and owners.
 
 import { Command } from "commander";
+import { PERMISSION_HINT } from "../../errors.js";
 import type { TcpSocket } from "../../model/tcp-socket.js";
+import { CAP, hasCapability } from "../../proc/capabilities.js";
 import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { compileFilter } from "../../select/socket-filter.js";
@@ -55,6 +57,7 @@ async function runLs(flags: LsFlags): Promise<void> {
   const namespaces = selectNamespaces(flags.netns);
   if (flags.json && !sort && limit === undefined && !filter.needsOwners) {
     const results = streamJson(namespaces, filter, flags.process !== false);
+    if (flags.process !== false) explainMissingOwners();
     return reportScanErrors(results, flags.netns?.includes("all"));
   }
   const { sockets, namespaces: results } = collectSockets(namespaces, {
@@ -71,7 +74,19 @@ async function runLs(flags: LsFlags): Promise<void> {
   } else {
     printTable(shown, namespaces.length > 1 || flags.netns !== undefined);
   }
+  if (flags.process !== false && shown.some((s) => s.pid === null)) explainMissingOwners();
   reportScanErrors(results, flags.netns?.includes("all"));
+}
+
+/**
+ * Without CAP_SYS_PTRACE, /proc/PID/fd of other users' processes cannot be read, so their sockets
+ * show no owner: say so once, on stderr, rather than let "-" read as "no process holds it".
+ */
+function explainMissingOwners(): void {
+  if (hasCapability(CAP.SYS_PTRACE)) return;
+  io.stderr.write(
+    `idlereap: owners show "-" for sockets of processes this user may not inspect (/proc/PID/fd needs CAP_SYS_PTRACE): ${PERMISSION_HINT}\n`,
+  );
 }
 
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
