@@ -6,7 +6,7 @@ import { test, type TestContext } from "node:test";
 import { PERMISSION_HINT } from "../../src/errors.js";
 import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
-import { needsTools } from "../helpers/tools.js";
+import { findTestTool, needsTools } from "../helpers/tools.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ENTRY = `${ROOT}src/cli/dev-entry.ts`;
@@ -68,6 +68,10 @@ test("acting commands as nobody name what is missing and show no stack trace", a
       [["ls", "--netns", ns.name], /not scanned/],
       [["tune", "audit", "--netns", ns.name], /IDLEREAP_ERR_PERMISSION/],
     ];
+    // The firewall needs nft to get as far as the kernel's refusal (covered with nft in firewall tests).
+    if (findTestTool("nft") && findTestTool("conntrack")) {
+      runs.push([["firewall", "apply", "--port", "8080", "--yes"], /IDLEREAP_ERR_FIREWALL_READ/]);
+    }
     for (const [args, expected] of runs) {
       const r = asNobody(args);
       const what = `${args.join(" ")}: ${r.stderr}`;
