@@ -95,5 +95,9 @@ test("ls as nobody says once, on stderr, why owners show -", async (t) => {
     assert.equal(r.stderr.split("\n").filter((l) => l.includes('owners show "-"')).length, 1, r.stderr);
     assert.ok(r.stderr.includes("CAP_SYS_PTRACE"));
     assert.ok(r.stderr.includes(PERMISSION_HINT));
+    // An owner filter matches nothing it cannot see: kill says why rather than a bare "matched 0".
+    const k = asNobody(["kill", "--comm", "node", "--yes"], ns.name);
+    assert.match(k.stdout, /^matched 0,/m);
+    assert.equal(k.stderr.split("\n").filter((l) => l.includes('owners show "-"')).length, 1, k.stderr);
   });
 });

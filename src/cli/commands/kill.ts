@@ -19,6 +19,7 @@ import {
   parsePortFlag,
 } from "../flags.js";
 import { io } from "../io.js";
+import { explainMissingOwners } from "../owner-note.js";
 import { formatEndpoint } from "../output/endpoint.js";
 import { type Column, renderTable } from "../output/table.js";
 import { reportScanErrors } from "../scan-errors.js";
@@ -85,6 +86,8 @@ async function runKill(flags: KillFlags): Promise<void> {
     keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
   });
   report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
+  // Owners this user cannot see match no owner filter and cannot be closed gracefully.
+  if (mode === "graceful" || spec.pids !== undefined || spec.commands !== undefined) explainMissingOwners();
   reportScanErrors(r.namespaces);
 }
 

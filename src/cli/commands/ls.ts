@@ -1,15 +1,14 @@
 // `idlereap ls`: the TCP socket table, ss-like, with idle times and owners.
 
 import { Command } from "commander";
-import { PERMISSION_HINT } from "../../errors.js";
 import type { TcpSocket } from "../../model/tcp-socket.js";
-import { CAP, hasCapability } from "../../proc/capabilities.js";
 import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { compileFilter } from "../../select/socket-filter.js";
 import { formatDuration } from "../../util/duration.js";
 import { addFilterOptions, type FilterFlags, filterSpecFromFlags, parseLimit, usage } from "../flags.js";
 import { io } from "../io.js";
+import { explainMissingOwners } from "../owner-note.js";
 import { streamJson } from "../ls-stream.js";
 import { formatEndpoint } from "../output/endpoint.js";
 import { JsonArrayWriter } from "../output/json-stream.js";
@@ -76,17 +75,6 @@ async function runLs(flags: LsFlags): Promise<void> {
   }
   if (flags.process !== false && shown.some((s) => s.pid === null)) explainMissingOwners();
   reportScanErrors(results, flags.netns?.includes("all"));
-}
-
-/**
- * Without CAP_SYS_PTRACE, /proc/PID/fd of other users' processes cannot be read, so their sockets
- * show no owner: say so once, on stderr, rather than let "-" read as "no process holds it".
- */
-function explainMissingOwners(): void {
-  if (hasCapability(CAP.SYS_PTRACE)) return;
-  io.stderr.write(
-    `idlereap: owners show "-" for sockets of processes this user may not inspect (/proc/PID/fd needs CAP_SYS_PTRACE): ${PERMISSION_HINT}\n`,
-  );
 }
 
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));

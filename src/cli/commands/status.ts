@@ -117,7 +117,7 @@ function groups(list: ProcessCount[], withIdle: boolean): string {
 /** A namespace that was not scanned has unknown findings: "none" would claim more than was seen. */
 function renderFindings(findings: StatusFinding[], notScanned: readonly string[]): string[] {
   const unknown = notScanned.length
-    ? ` in the namespaces scanned; ${notScanned.join(", ")} not scanned, so its findings are unknown`
+    ? ` in the namespaces scanned; ${notScanned.join(", ")} not scanned, so ${notScanned.length > 1 ? "their" : "its"} findings are unknown`
     : "";
   if (findings.length === 0) return [`findings: none${unknown}`];
   const out = [`findings (${findings.length}${unknown}):`];
