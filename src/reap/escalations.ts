@@ -9,7 +9,12 @@ import type { Outcome } from "./outcome.js";
 interface Pending {
   outcome: Outcome;
   deadline: number;
+  /** Grace 0 ("never abort"): only tell closed-and-released from closed-held, never escalate. */
+  checkOnly?: boolean;
 }
+
+/** With no grace period, how long after the FIN the descriptor check runs (ends early once released). */
+export const CHECK_ONLY_MS = 1000;
 
 export class Escalations {
   private pending: Pending[] = [];
@@ -20,6 +25,7 @@ export class Escalations {
 
   add(outcome: Outcome, graceMs: number, now = Date.now()): void {
     if (graceMs > 0) this.pending.push({ outcome, deadline: now + graceMs });
+    else this.pending.push({ outcome, deadline: now + CHECK_ONLY_MS, checkOnly: true });
   }
 
   /** The earliest deadline, or undefined when nothing waits. */
@@ -75,11 +81,12 @@ export class Escalations {
       } catch {
         continue; // the namespace is gone, and its sockets with it
       }
-      for (const { outcome } of list) {
+      for (const { outcome, checkOnly } of list) {
         if (!held.has(outcome.socket.cookie)) {
           if (markHeld(outcome)) changed.push(outcome);
           continue;
         }
+        if (checkOnly) continue;
         const done = closer.abort(outcome.socket);
         if (done.result === "aborted") outcome.result = "escalated";
         else if (done.result === "failed") {

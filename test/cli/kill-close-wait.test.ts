@@ -104,3 +104,16 @@ test("kill --json counts closed-held apart from closed and released", async (t) 
     assert.equal(s.closedGracefully + s.escalated, s.matched);
   });
 });
+
+test("kill --grace 0 never aborts, and still tells closed-held from closed and released", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    const f = await ns.spawnFixture<Ready>(CONNS, [JSON.stringify({ closeWait: 2 })]);
+    const args = ["kill", "--netns", ns.name, "--pid", String(f.ready.pid), "--state", "close-wait"];
+    const r = await runCli([...args, "--grace", "0", "--yes", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout).summary;
+    assert.equal(s.closedHeld, 2);
+    assert.equal(s.escalated, 0);
+  });
+});
