@@ -64,6 +64,16 @@ export class SyscallError extends IdlereapError {
 
 export class NetlinkError extends IdlereapError {}
 
+/** What a user without the privileges idlereap needs is told, in every permission error. */
+export const PERMISSION_HINT = "run as root, or with CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_ADMIN";
+
+/** The operation needs root or a capability this process lacks; the message names what is missing. */
+export class PermissionError extends IdlereapError {
+  constructor(what: string, options?: ErrorOptions) {
+    super("IDLEREAP_ERR_PERMISSION", `${what}: permission denied (${PERMISSION_HINT})`, options);
+  }
+}
+
 /** The kernel answered NLMSG_ERROR with a negative errno. */
 export class KernelError extends NetlinkError {
   readonly errno: number;
@@ -124,6 +134,14 @@ export class ConfigError extends IdlereapError {
 export class ConfigFileError extends InputError {
   constructor(file: string, message: string) {
     super("IDLEREAP_ERR_CONFIG_FILE", message, file);
+  }
+}
+
+/** A configuration, policy or profile file the user named is missing or unreadable (exit 2). */
+export class ConfigReadError extends InputError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("IDLEREAP_ERR_CONFIG_READ", message);
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { ConfigError, IdlereapError, InputError } from "../errors.js";
+import { ConfigError, IdlereapError, InputError, PERMISSION_HINT } from "../errors.js";
 import { loadCommands } from "./commands/index.js";
 import { type CliIo, io, withIo } from "./io.js";
 
@@ -64,10 +64,24 @@ export function reportError(err: unknown): number {
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof IdlereapError) {
-    io.stderr.write(`idlereap: ${err.message} [${err.code}]\n`);
+    const hint =
+      err.code === "IDLEREAP_ERR_PERMISSION" && !err.message.includes(PERMISSION_HINT)
+        ? ` (${PERMISSION_HINT})`
+        : "";
+    io.stderr.write(`idlereap: ${err.message}${hint} [${err.code}]\n`);
     // Bad input (a flag, a value, a config) is the user's to fix: exit 2, as for a usage error.
     return err instanceof InputError || err instanceof ConfigError ? 2 : 1;
   }
+  if (isPermissionDenied(err)) {
+    // A user without root reads what is missing, not a stack trace.
+    io.stderr.write(`idlereap: ${err.message} (${PERMISSION_HINT}) [IDLEREAP_ERR_PERMISSION]\n`);
+    return 1;
+  }
   io.stderr.write(`idlereap: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
+}
+
+function isPermissionDenied(err: unknown): err is NodeJS.ErrnoException {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return err instanceof Error && (code === "EACCES" || code === "EPERM");
 }

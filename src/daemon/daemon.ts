@@ -67,6 +67,8 @@ export class Daemon {
   private readonly peerProbe = new PeerProbe(
     new ProbeJournal(process.env.IDLEREAP_RUN_DIR ?? DEFAULT_RUN_DIR),
   );
+  /** What the last cycle could not do: namespaces not resolved or not scanned, parts that failed. */
+  private problems: string[] = [];
 
   /** The parts of a cycle, in order. */
   private readonly parts: Part[] = [
@@ -153,8 +155,14 @@ export class Daemon {
     this.log("stopped");
   }
 
+  /** What the last cycle could not do (empty when it did all): `run --once` exits non-zero on any. */
+  get lastProblems(): readonly string[] {
+    return this.problems;
+  }
+
   /** Runs one cycle now and returns its outcomes (escalations of earlier cycles included). */
   scanOnce(): Outcome[] {
+    this.problems = [];
     const cycle: Cycle = {
       now: Date.now(),
       namespaces: [],
@@ -172,6 +180,7 @@ export class Daemon {
       } catch (err) {
         ok = false;
         this.log(`${part.name}: ${err instanceof Error ? err.message : String(err)}`);
+        this.problems.push(`${part.name} failed`);
       }
       this.metrics.part(part.name, ok, performance.now() - started);
     }
@@ -213,6 +222,7 @@ export class Daemon {
     const r = resolvePolicyNamespaces(this.policy.namespaces, (spec, err) => {
       this.metrics.scanned(spec, 0, true);
       this.log(`netns ${spec}: ${err.message}`);
+      this.problems.push(`netns ${spec} not scanned`);
     });
     c.namespaces = r.namespaces;
     this.reaper.useNamespaces(c.namespaces);
@@ -232,7 +242,10 @@ export class Daemon {
     const soonMs = this.needOwners() ? 2 * this.policy.interval : 0;
     const r = scanCycle(c.namespaces, { rules: due, states, info, soonMs }, c, (scan) => {
       this.metrics.scanned(scan.netns.name, scan.durationMs, scan.error !== undefined);
-      if (scan.error) this.log(`netns ${scan.netns.name} not scanned: ${scan.error.message}`);
+      if (scan.error) {
+        this.log(`netns ${scan.netns.name} not scanned: ${scan.error.message}`);
+        this.problems.push(`netns ${scan.netns.name} not scanned`);
+      }
     });
     c.scans = r.scans;
     this.schedule.scanned(due, r.minWait, r.failed, c.now, scale);

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { IdlereapError } from "../errors.js";
+import { IdlereapError, PERMISSION_HINT } from "../errors.js";
 
 export interface ToolPaths {
   readonly nft?: string;
@@ -39,6 +39,9 @@ export function findTool(name: string, explicit?: string): string {
   );
 }
 
+/** How nft, conntrack and nsenter say they lack a privilege. */
+const DENIED = /Operation not permitted|you must be root|Permission denied/i;
+
 export class Tools {
   private readonly paths: ToolPaths;
   private readonly netnsPath: string | undefined;
@@ -64,7 +67,10 @@ export class Tools {
     const r = spawnSync(cmd, argv, { encoding: "utf8", input: input ?? "", maxBuffer: 1 << 28 });
     if (r.error)
       throw new IdlereapError("IDLEREAP_ERR_FIREWALL_TOOL_MISSING", `cannot run ${cmd}: ${r.error.message}`);
-    return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+    // Refused for lack of privilege: the caller's error (with its own code) says what is missing.
+    const denied = r.status !== 0 && DENIED.test(r.stderr);
+    const stderr = denied ? `${r.stderr.trim()} (${PERMISSION_HINT})` : r.stderr;
+    return { status: r.status ?? 1, stdout: r.stdout, stderr };
   }
 
   /** The command line `run` would execute, for dry runs. */

@@ -3,7 +3,7 @@
 // setns() moves only the calling thread, so the switch, the work and the switch back happen in one
 // synchronous call on the main thread.
 import { closeSync, openSync, readdirSync, readlinkSync, statfsSync, statSync } from "node:fs";
-import { IdlereapError, NetnsNotFoundError } from "../errors.js";
+import { ERRNO, IdlereapError, NetnsNotFoundError, PermissionError, SyscallError } from "../errors.js";
 import { CLONE_NEWNET, setns } from "./libc.js";
 
 export interface NetnsRef {
@@ -124,6 +124,10 @@ export function inNetns<T>(ns: NetnsRef, fn: () => T): T {
   try {
     target = openSync(ns.path, "r");
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") {
+      throw new PermissionError(`cannot open network namespace ${ns.name} (${ns.path})`, { cause: err });
+    }
     throw new NetnsNotFoundError(`network namespace ${ns.name} is gone (${ns.path})`, { cause: err });
   }
   const self = openSync("/proc/thread-self/ns/net", "r");
@@ -131,13 +135,7 @@ export function inNetns<T>(ns: NetnsRef, fn: () => T): T {
     try {
       setns(target, CLONE_NEWNET);
     } catch (err) {
-      throw new IdlereapError(
-        "IDLEREAP_ERR_NETNS_ENTER",
-        `cannot enter network namespace ${ns.name}: ${String(err)}`,
-        {
-          cause: err,
-        },
-      );
+      throw enterError(ns, err);
     }
     try {
       return fn();
@@ -148,4 +146,17 @@ export function inNetns<T>(ns: NetnsRef, fn: () => T): T {
     closeSync(target);
     closeSync(self);
   }
+}
+
+/** Why setns failed, in the user's terms: no privilege, not a namespace (bad input), or other. */
+function enterError(ns: NetnsRef, err: unknown): IdlereapError {
+  const what = `cannot enter network namespace ${ns.name}`;
+  const errno = err instanceof SyscallError ? err.errno : undefined;
+  if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) return new PermissionError(what, { cause: err });
+  if (errno === ERRNO.EINVAL) {
+    return new NetnsNotFoundError(`${what}: ${ns.path} is not a network namespace (setns: EINVAL)`, {
+      cause: err,
+    });
+  }
+  return new IdlereapError("IDLEREAP_ERR_NETNS_ENTER", `${what}: ${String(err)}`, { cause: err });
 }

@@ -1,7 +1,9 @@
 // The /proc and /sys side of idlereap: socket owners, cgroups, descriptor limits, namespaces, sysctls.
+export * from "./capabilities.js";
 export * from "./cgroups.js";
 export * from "./fd-count.js";
 export * from "./fd-walk.js";
+export * from "./held-descriptor.js";
 export * from "./limits.js";
 export * from "./netns-inventory.js";
 export * from "./owner-index.js";

@@ -28,6 +28,8 @@ export type Result =
   | "reported"
   | "would-act"
   | "closed"
+  /** Closed gracefully (connection, port and conntrack entry freed), descriptor still held by the application. */
+  | "closed-held"
   | "escalated"
   | "aborted"
   | "keepalive-set"

@@ -6,7 +6,10 @@ export interface Summary {
   /** Dry run: would be closed, aborted or retuned. */
   wouldAct: number;
   reported: number;
+  /** Closed gracefully and released: no process holds the socket any more. */
   closedGracefully: number;
+  /** Closed gracefully (connection freed) but the application still holds the descriptor. */
+  closedHeld: number;
   escalated: number;
   aborted: number;
   keepaliveSet: number;
@@ -21,6 +24,7 @@ export function emptySummary(): Summary {
     wouldAct: 0,
     reported: 0,
     closedGracefully: 0,
+    closedHeld: 0,
     escalated: 0,
     aborted: 0,
     keepaliveSet: 0,
@@ -42,6 +46,9 @@ export function summarize(outcomes: readonly Outcome[]): Summary {
         break;
       case "closed":
         s.closedGracefully++;
+        break;
+      case "closed-held":
+        s.closedHeld++;
         break;
       case "escalated":
         s.escalated++;
@@ -70,6 +77,7 @@ export function formatSummary(s: Summary, dryRun: boolean): string {
   const head = dryRun
     ? `matched ${s.matched}, would act on ${s.wouldAct}`
     : `matched ${s.matched}, closed gracefully ${s.closedGracefully}, escalated ${s.escalated}, aborted ${s.aborted}`;
+  const held = s.closedHeld ? `, closed but descriptor still held by the application ${s.closedHeld}` : "";
   const retuned = s.keepaliveSet ? `, keepalive set ${s.keepaliveSet}` : "";
-  return `${head}${retuned}, skipped ${skippedTotal}${reasons}, failed ${s.failed}`;
+  return `${head}${held}${retuned}, skipped ${skippedTotal}${reasons}, failed ${s.failed}`;
 }

@@ -60,4 +60,6 @@ export interface StatusReport {
   namespaces: NetnsStatus[];
   findings: StatusFinding[];
   errors: { netns: string; code: string | undefined; message: string }[];
+  /** Namespaces that could not be scanned (see `errors`): nothing is known of them, findings included. */
+  notScanned: string[];
 }

@@ -33,6 +33,7 @@ export async function buildStatus(
     namespaces: [],
     findings: [],
     errors: [],
+    notScanned: [],
   };
   const cgroups = new CgroupIndex();
   // One walker thread: the /proc walk for owners runs while the main thread dumps and tallies.
@@ -59,6 +60,7 @@ async function addNamespace(
   } catch (err) {
     const code = err instanceof IdlereapError ? err.code : undefined;
     out.errors.push({ netns: ns.name, code, message: err instanceof Error ? err.message : String(err) });
+    out.notScanned.push(ns.name);
   }
 }
 

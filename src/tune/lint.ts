@@ -3,7 +3,7 @@
 // last), later values overriding earlier ones.
 import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { IdlereapError } from "../errors.js";
+import { ConfigReadError } from "../errors.js";
 import { PROC_SYS } from "../proc/sysctl.js";
 import { readConfigFile } from "../util/config-file.js";
 import { checkValue, folklore, MODULE_PREFIXES, sysctlSpec } from "./sysctl-catalog.js";
@@ -221,10 +221,7 @@ function statOrThrow(p: string) {
   try {
     return statSync(p);
   } catch (err) {
-    throw new IdlereapError(
-      "IDLEREAP_ERR_CONFIG_READ",
-      `cannot read ${p}: ${(err as NodeJS.ErrnoException).code}`,
-    );
+    throw new ConfigReadError(`cannot read ${p}: ${(err as NodeJS.ErrnoException).code}`);
   }
 }
 

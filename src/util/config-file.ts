@@ -3,7 +3,7 @@
 // nesting and alias expansion, every failure a ConfigError that names the file.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { type Document, LineCounter, parseDocument } from "yaml";
-import { ConfigError, ConfigFileError, IdlereapError } from "../errors.js";
+import { ConfigError, ConfigFileError, ConfigReadError, IdlereapError } from "../errors.js";
 
 /** The largest configuration file read: 1 MiB, far beyond any real policy or profile. */
 export const MAX_CONFIG_BYTES = 1 << 20;
@@ -24,7 +24,7 @@ export function readConfigFile(file: string, what: string, maxBytes = MAX_CONFIG
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new IdlereapError("IDLEREAP_ERR_CONFIG_READ", `cannot read ${what} ${file}: ${code}`, {
+    throw new ConfigReadError(`cannot read ${what} ${file}: ${code}`, {
       cause: err,
     });
   }
@@ -47,13 +47,7 @@ export function readConfigFile(file: string, what: string, maxBytes = MAX_CONFIG
     return Buffer.concat(chunks, len).toString("utf8");
   } catch (err) {
     if (err instanceof IdlereapError) throw err;
-    throw new IdlereapError(
-      "IDLEREAP_ERR_CONFIG_READ",
-      `cannot read ${what} ${file}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    throw new ConfigReadError(`cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
   } finally {
     closeSync(fd);
   }

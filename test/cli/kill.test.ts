@@ -51,6 +51,7 @@ test("kill --yes closes gracefully and ends with a summary; --json gives the out
       wouldAct: 0,
       reported: 0,
       closedGracefully: 2,
+      closedHeld: 0,
       escalated: 0,
       aborted: 0,
       keepaliveSet: 0,

@@ -28,7 +28,7 @@ test("run --check refuses a bad policy with file, line and key, and exits 2", as
     assert.match(r.stderr, new RegExp(`${file}: line 4: rules\\[0\\]\\.match\\.idle: .*not a duration`));
     assert.match(r.stderr, /IDLEREAP_ERR_CONFIG_INVALID/);
     const missing = await runCli(["run", "--check", "--config", join(dir, "none.yaml")]);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 2);
     assert.match(missing.stderr, /IDLEREAP_ERR_CONFIG_READ/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -48,7 +48,7 @@ test("lint exits 1 on errors and prints file:line findings", async () => {
   assert.equal(r.code, 1);
   assert.match(r.stdout, /10-network\.conf:2: error: net\.ipv4\.tcp_tw_recycle removed in Linux 4\.12/);
   const gone = await run(["tune", "lint", join(fixtures, "no-such.conf")]);
-  assert.equal(gone.code, 1);
+  assert.equal(gone.code, 2);
   assert.match(gone.stderr, /cannot read .*no-such\.conf: ENOENT \[IDLEREAP_ERR_CONFIG_READ\]/);
   const clean = await run(["tune", "lint", join(fixtures, "lib-sysctl.d", "50-clean.conf")]);
   assert.equal(clean.code, 0);

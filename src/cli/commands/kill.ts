@@ -21,6 +21,7 @@ import {
 import { io } from "../io.js";
 import { formatEndpoint } from "../output/endpoint.js";
 import { type Column, renderTable } from "../output/table.js";
+import { explainMissingOwners } from "../owner-note.js";
 import { reportScanErrors } from "../scan-errors.js";
 
 const GRACE = formatDuration(REAP_DEFAULTS.graceMs);
@@ -86,6 +87,8 @@ async function runKill(flags: KillFlags): Promise<void> {
     keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
   });
   report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
+  // Owners this user cannot see match no owner filter and cannot be closed gracefully.
+  if (mode === "graceful" || spec.pids !== undefined || spec.commands !== undefined) explainMissingOwners();
   reportScanErrors(r.namespaces);
 }
 
@@ -101,6 +104,7 @@ function report(
   } else {
     if (!flags.quiet && outcomes.length > 0) printTable(outcomes, showNetns, summary.matched);
     io.stdout.write(`${dryRun ? "dry run (add --yes to act): " : ""}${formatSummary(summary, dryRun)}\n`);
+    if (summary.closedHeld > 0) io.stdout.write(heldText(outcomes, summary.closedHeld));
   }
   if (summary.failed > 0) process.exitCode = 1;
 }
@@ -143,7 +147,25 @@ function printTable(all: Outcome[], showNetns: boolean, total: number): void {
   }
 }
 
+/** What a graceful close freed and what only the application can free, with the processes holding on. */
+function heldText(outcomes: readonly Outcome[], count: number): string {
+  const byProcess = new Map<string, number>();
+  for (const o of outcomes) {
+    if (o.result !== "closed-held") continue;
+    const who = `${o.socket.command ?? "?"}/${o.socket.pid}`;
+    byProcess.set(who, (byProcess.get(who) ?? 0) + 1);
+  }
+  const holders = [...byProcess].map(([who, n]) => `${who} holds ${n}`).join(", ");
+  return (
+    `${count} connection(s) closed: the peer got FIN, the port and the conntrack entry are freed.\n` +
+    `Their descriptors are still held by the application (${holders}): only the application can ` +
+    "free them, by closing them. This is a descriptor leak (it read EOF and never closed): " +
+    "fix or restart the application.\n"
+  );
+}
+
 function resultText(o: Outcome): string {
+  if (o.result === "closed-held") return "closed, descriptor still held by the application";
   if (o.result === "would-act") {
     const verb = o.action === "abort" ? "would abort" : "would close";
     return o.deadPeerMs !== undefined ? `${verb} (${o.detail ?? "dead peer"})` : verb;

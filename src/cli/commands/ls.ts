@@ -13,6 +13,7 @@ import { formatEndpoint } from "../output/endpoint.js";
 import { JsonArrayWriter } from "../output/json-stream.js";
 import { socketToJson } from "../output/socket-json.js";
 import { type Column, renderTable } from "../output/table.js";
+import { explainMissingOwners } from "../owner-note.js";
 import { reportScanErrors } from "../scan-errors.js";
 
 interface LsFlags extends FilterFlags {
@@ -55,6 +56,7 @@ async function runLs(flags: LsFlags): Promise<void> {
   const namespaces = selectNamespaces(flags.netns);
   if (flags.json && !sort && limit === undefined && !filter.needsOwners) {
     const results = streamJson(namespaces, filter, flags.process !== false);
+    if (flags.process !== false) explainMissingOwners();
     return reportScanErrors(results, flags.netns?.includes("all"));
   }
   const { sockets, namespaces: results } = collectSockets(namespaces, {
@@ -71,6 +73,7 @@ async function runLs(flags: LsFlags): Promise<void> {
   } else {
     printTable(shown, namespaces.length > 1 || flags.netns !== undefined);
   }
+  if (flags.process !== false && shown.some((s) => s.pid === null)) explainMissingOwners();
   reportScanErrors(results, flags.netns?.includes("all"));
 }
 

@@ -74,9 +74,15 @@ function warn(file: string, policy: Policy): void {
 
 async function runOnce(daemon: Daemon): Promise<void> {
   const outcomes = daemon.scanOnce();
+  const problems = [...daemon.lastProblems];
   await daemon.settle();
   const summary = summarize(outcomes);
   await daemon.stop();
   io.stdout.write(`${formatSummary(summary, false)}\n`);
   if (summary.failed > 0) process.exitCode = 1;
+  // A scan that could not look is not a clean scan: say what was missed and exit non-zero.
+  if (problems.length > 0) {
+    io.stderr.write(`idlereap run: incomplete scan: ${problems.join(", ")}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -63,7 +63,8 @@ export function renderStatus(report: StatusReport): string {
     `idlereap status: ${report.host.hostname} (Linux ${report.host.kernel}), ${report.generatedAt}`,
   ];
   for (const ns of report.namespaces) lines.push("", ...renderNetns(ns));
-  lines.push("", ...renderFindings(report.findings));
+  for (const e of report.errors) lines.push("", `netns ${e.netns}: NOT SCANNED: ${e.message}`);
+  lines.push("", ...renderFindings(report.findings, report.notScanned));
   return `${lines.join("\n")}\n`;
 }
 
@@ -119,9 +120,13 @@ function groups(list: ProcessCount[], withIdle: boolean): string {
   return shown.join(", ") + (list.length > 4 ? `, +${list.length - 4} more` : "");
 }
 
-function renderFindings(findings: StatusFinding[]): string[] {
-  if (findings.length === 0) return ["findings: none"];
-  const out = [`findings (${findings.length}):`];
+/** A namespace that was not scanned has unknown findings: "none" would claim more than was seen. */
+function renderFindings(findings: StatusFinding[], notScanned: readonly string[]): string[] {
+  const unknown = notScanned.length
+    ? ` in the namespaces scanned; ${notScanned.join(", ")} not scanned, so ${notScanned.length > 1 ? "their" : "its"} findings are unknown`
+    : "";
+  if (findings.length === 0) return [`findings: none${unknown}`];
+  const out = [`findings (${findings.length}${unknown}):`];
   for (const f of findings) {
     out.push(`  ${f.severity.toUpperCase().padEnd(8)} [${f.netns}] ${f.message}`);
     out.push(`           → ${f.command}`);
