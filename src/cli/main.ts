@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError, IdlereapError, InputError } from "../errors.js";
 import { loadCommands } from "./commands/index.js";
+import { withHelp } from "./help.js";
 import { type CliIo, io, withIo } from "./io.js";
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -12,6 +13,11 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  withHelp(program, "README", [
+    ["idlereap status", "what is wrong with the host's connections, and the command that fixes it"],
+    ["idlereap top", "the live view"],
+    ["idlereap ls --state close-wait --sort idle", "the socket table"],
+  ]);
   for (const make of await loadCommands(argv)) program.addCommand(make());
   applyToAll(program, (cmd) => cmd.exitOverride().showHelpAfterError("(run with --help for usage)"));
   return program;

@@ -8,7 +8,9 @@ import { loadPolicyFile } from "../../policy/policy-load.js";
 import { formatSummary, summarize } from "../../reap/summary.js";
 import { formatDuration } from "../../util/duration.js";
 import { usage } from "../flags.js";
+import { withHelp } from "../help.js";
 import { io } from "../io.js";
+import { plural } from "../output/plural.js";
 
 interface RunFlags {
   config?: string;
@@ -18,13 +20,18 @@ interface RunFlags {
 }
 
 export function runCommand(): Command {
-  return new Command("run")
+  const cmd = new Command("run")
     .description("Run the policy daemon: scan on an interval and apply the policy's rules")
     .option("-c, --config <file>", "policy file (YAML)", "/etc/idlereap/policy.yaml")
     .option("--check", "validate the policy and exit (0 valid, 2 not)")
     .option("--dry-run", "do everything but the closing: actions are audited as would-act")
     .option("--once", "run one scan (and its grace periods) and exit")
     .action((flags: RunFlags) => runDaemon(flags));
+  return withHelp(cmd, "run", [
+    ["idlereap run --check -c policy.yaml", "validate a policy (exit 2 when it is not)"],
+    ["idlereap run -c policy.yaml --dry-run --once", "one scan that only audits what it would do"],
+    ["idlereap run -c policy.yaml --log-format json", "the daemon, logging JSON lines for a log shipper"],
+  ]);
 }
 
 async function runDaemon(flags: RunFlags): Promise<void> {
@@ -33,7 +40,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   const policy = loadPolicyFile(file);
   if (flags.check) {
     io.stdout.write(
-      `${file}: valid, ${policy.rules.length} rules, interval ${formatDuration(policy.interval)}\n`,
+      `${file}: valid, ${plural(policy.rules.length, "rule")}, interval ${formatDuration(policy.interval)}\n`,
     );
     return;
   }

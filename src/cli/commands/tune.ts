@@ -9,8 +9,9 @@ import { formatFindings, lintFiles } from "../../tune/lint.js";
 import { resolveNetns } from "../../tune/netns.js";
 import { DEFAULT_PERSIST_FILE } from "../../tune/persist.js";
 import { DEFAULT_PROC_SYS, ProcSys } from "../../tune/proc-sys.js";
-import { loadProfile } from "../../tune/profile.js";
+import { listBuiltinProfiles, loadProfile } from "../../tune/profile.js";
 import { rollbackTune } from "../../tune/rollback.js";
+import { withHelp } from "../help.js";
 import { io } from "../io.js";
 
 /** Roots the CLI reads from the environment so that tests never touch the host's files. */
@@ -39,7 +40,7 @@ export function strict(cmd: Command): Command {
 const NETNS_HELP = "network namespace: host, a name in /run/netns, or a path like /proc/PID/ns/net";
 
 function auditCommand(): Command {
-  return new Command("audit")
+  const cmd = new Command("audit")
     .description(
       "show the idle-connection sysctls of a namespace, what they mean, and what a profile would set",
     )
@@ -56,6 +57,10 @@ function auditCommand(): Command {
           : formatAudit(report),
       );
     });
+  return withHelp(cmd, "tune", [
+    ["idlereap tune audit", "the host's idle-connection sysctls and what they mean"],
+    ["idlereap tune audit --profile fast-release --netns web", "what a profile would change in a namespace"],
+  ]);
 }
 
 interface ApplyFlags {
@@ -67,7 +72,7 @@ interface ApplyFlags {
 }
 
 function applyCommand(): Command {
-  return new Command("apply")
+  const cmd = new Command("apply")
     .description("apply a profile: prints the diff, and writes it only with --yes")
     .requiredOption("--profile <name|file>", "built-in profile name or a YAML file")
     .option("--netns <ns>", NETNS_HELP)
@@ -111,10 +116,28 @@ function applyCommand(): Command {
         }
       }
     });
+  return withHelp(
+    cmd,
+    "tune",
+    [
+      ["idlereap tune apply --profile fast-release", "show the diff (dry run)"],
+      ["idlereap tune apply --profile cloud-lb --persist --yes", "apply and persist to sysctl.d"],
+      ["idlereap tune apply --profile ./mine.yaml --netns web --yes", "a profile file, in a namespace"],
+    ],
+    profileList,
+  );
+}
+
+/** The built-in profiles with their one-line descriptions, for `tune apply --help`. */
+function profileList(): string {
+  const names = listBuiltinProfiles();
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${loadProfile(n).description ?? ""}`);
+  return `Built-in profiles (--profile NAME):\n${lines.join("\n")}\n`;
 }
 
 function rollbackCommand(): Command {
-  return new Command("rollback")
+  const cmd = new Command("rollback")
     .description("restore the values (and persisted file) from before the last apply, or from BACKUP")
     .argument("[backup]", "backup file written by tune apply")
     .option("--netns <ns>", "restore into this namespace instead of the one the backup records")
@@ -132,10 +155,14 @@ function rollbackCommand(): Command {
       if (res.persist) out(`${res.persist.action} ${res.persist.file}\n`);
       out(`backup retired as ${res.backupFile}\n`);
     });
+  return withHelp(cmd, "tune", [
+    ["idlereap tune rollback", "undo the last apply"],
+    ["idlereap tune rollback /var/lib/idlereap/backup-X.json", "restore a given backup"],
+  ]);
 }
 
 function lintCommand(): Command {
-  return new Command("lint")
+  const cmd = new Command("lint")
     .description("check sysctl.conf / sysctl.d files as `sysctl --system` reads them; exit 1 on errors")
     .argument("<files...>", "files or sysctl.d directories")
     .option("--json", "print JSON")
@@ -146,6 +173,10 @@ function lintCommand(): Command {
       if (!o.json) out(`${errors} error(s), ${findings.length - errors} other finding(s)\n`);
       if (errors > 0) process.exitCode = 1;
     });
+  return withHelp(cmd, "tune", [
+    ["idlereap tune lint /etc/sysctl.conf /etc/sysctl.d", "check the files sysctl --system reads"],
+    ["idlereap tune lint --json /etc/sysctl.d", "findings as JSON"],
+  ]);
 }
 
 export function tuneCommand(): Command {
@@ -155,5 +186,11 @@ export function tuneCommand(): Command {
     .addCommand(applyCommand())
     .addCommand(rollbackCommand())
     .addCommand(lintCommand());
-  return strict(cmd);
+  return strict(
+    withHelp(cmd, "tune", [
+      ["idlereap tune audit", "the idle-connection sysctls and what they mean"],
+      ["idlereap tune apply --profile fast-release --yes", "find dead peers in minutes, not hours"],
+      ["idlereap tune rollback", "undo the last apply"],
+    ]),
+  );
 }
