@@ -10,6 +10,7 @@ import { formatDuration } from "../../util/duration.js";
 import { usage } from "../flags.js";
 import { withHelp } from "../help.js";
 import { io } from "../io.js";
+import { logger, parseLogFormat } from "../output/log-format.js";
 import { plural } from "../output/plural.js";
 
 interface RunFlags {
@@ -17,6 +18,7 @@ interface RunFlags {
   check?: boolean;
   dryRun?: boolean;
   once?: boolean;
+  logFormat?: string;
 }
 
 export function runCommand(): Command {
@@ -26,6 +28,7 @@ export function runCommand(): Command {
     .option("--check", "validate the policy and exit (0 valid, 2 not)")
     .option("--dry-run", "do everything but the closing: actions are audited as would-act")
     .option("--once", "run one scan (and its grace periods) and exit")
+    .option("--log-format <text|logfmt|json>", "log lines on stderr, each with a timestamp", "text")
     .action((flags: RunFlags) => runDaemon(flags));
   return withHelp(cmd, "run", [
     ["idlereap run --check -c policy.yaml", "validate a policy (exit 2 when it is not)"],
@@ -37,6 +40,7 @@ export function runCommand(): Command {
 async function runDaemon(flags: RunFlags): Promise<void> {
   const file = flags.config;
   if (!file) throw usage("--config: a policy file is required", "--config");
+  const log = logger(parseLogFormat(flags.logFormat), io.stderr);
   const policy = loadPolicyFile(file);
   if (flags.check) {
     io.stdout.write(
@@ -44,15 +48,16 @@ async function runDaemon(flags: RunFlags): Promise<void> {
     );
     return;
   }
-  const daemon = new Daemon(policy, { registry: new Registry(), dryRun: flags.dryRun === true });
+  const daemon = new Daemon(policy, { registry: new Registry(), dryRun: flags.dryRun === true, log });
   if (flags.once) {
     await runOnce(daemon);
     return;
   }
-  await daemon.start();
-  await new Promise<void>((resolve) => {
+  // The handlers go in before start(): its first scan runs at once, and a SIGTERM arriving during it
+  // would otherwise end the process with the default action, without "stopped" or closing the endpoint.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      io.stderr.write(`idlereap run: ${signal}, stopping\n`);
+      log(`${signal}, stopping`);
       daemon.stop().then(resolve, resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
@@ -68,6 +73,8 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       daemon.reload(next).catch((err: unknown) => daemon.reloadRefused((err as Error).message));
     });
   });
+  await daemon.start();
+  await stopped;
 }
 
 async function runOnce(daemon: Daemon): Promise<void> {
