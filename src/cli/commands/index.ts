@@ -7,6 +7,7 @@ type Factory = () => Command;
 export const commandLoaders: Record<string, () => Promise<Factory>> = {
   status: async () => (await import("./status.js")).statusCommand,
   ls: async () => (await import("./ls.js")).lsCommand,
+  top: async () => (await import("./top.js")).topCommand,
   kill: async () => (await import("./kill.js")).killCommand,
   run: async () => (await import("./run.js")).runCommand,
   tune: async () => (await import("./tune.js")).tuneCommand,
