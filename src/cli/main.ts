@@ -18,7 +18,11 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     ["idlereap top", "the live view"],
     ["idlereap ls --state close-wait --sort idle", "the socket table"],
   ]);
-  for (const make of await loadCommands(argv)) program.addCommand(make());
+  for (const make of await loadCommands(argv)) {
+    const cmd = make();
+    // `complete` serves the completion scripts; people never type it.
+    program.addCommand(cmd, { hidden: cmd.name() === "complete" });
+  }
   applyToAll(program, (cmd) => cmd.exitOverride().showHelpAfterError("(run with --help for usage)"));
   return program;
 }

@@ -87,6 +87,8 @@ test("every command's --help ends with examples and the docs link; tune apply li
     [["status"], "docs/status.md"],
     [["kill"], "docs/kill.md"],
     [["run"], "docs/run.md"],
+    [["top"], "docs/top.md"],
+    [["completion"], "docs/completion.md"],
     [["tune"], "docs/tune.md"],
     [["tune", "apply"], "docs/tune.md"],
     [["firewall", "apply"], "docs/firewall.md"],

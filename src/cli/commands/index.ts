@@ -12,6 +12,8 @@ export const commandLoaders: Record<string, () => Promise<Factory>> = {
   run: async () => (await import("./run.js")).runCommand,
   tune: async () => (await import("./tune.js")).tuneCommand,
   firewall: async () => (await import("./firewall.js")).firewallCommand,
+  completion: async () => (await import("./completion.js")).completionCommand,
+  complete: async () => (await import("./complete.js")).completeCommand,
 };
 
 /** The factories for `argv`'s command, none for --version, or all of them when none is named (help). */

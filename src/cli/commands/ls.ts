@@ -26,7 +26,7 @@ interface LsFlags extends FilterFlags {
   color?: string;
 }
 
-const SORTS: Record<string, (a: TcpSocket, b: TcpSocket) => number> = {
+export const SORTS: Record<string, (a: TcpSocket, b: TcpSocket) => number> = {
   idle: (a, b) => (b.idleMs ?? -1) - (a.idleMs ?? -1),
   state: (a, b) => a.state.localeCompare(b.state),
   "recv-q": (a, b) => b.recvQ - a.recvQ,
