@@ -15,7 +15,7 @@ export function completionCommand(): Command {
     });
   return withHelp(cmd, "completion", [
     ["idlereap completion bash > /etc/bash_completion.d/idlereap", "bash (needs bash-completion)"],
-    ['idlereap completion zsh > "${fpath[1]}/_idlereap"', "zsh"],
+    ["idlereap completion zsh > /usr/local/share/zsh/site-functions/_idlereap", "zsh (a $fpath folder)"],
     ["idlereap completion fish > ~/.config/fish/completions/idlereap.fish", "fish"],
   ]);
 }

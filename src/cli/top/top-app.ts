@@ -22,6 +22,15 @@ export interface TopConfig {
 
 type React = typeof ReactNs;
 
+/** Share of one core top may use: 10%. */
+export const CPU_BUDGET = 0.1;
+
+/** The asked interval, or longer when the last cycle's CPU time (ms) would pass the budget at it. */
+export function nextDelay(askedMs: number, cycleCpuMs: number): number {
+  const needed = cycleCpuMs / CPU_BUDGET;
+  return needed <= askedMs ? askedMs : Math.ceil(needed / 1000) * 1000;
+}
+
 export function makeApp(ink: typeof Ink, React: React, config: TopConfig): () => ReactNs.ReactElement {
   const h = React.createElement;
   return function App() {
@@ -39,6 +48,7 @@ export function makeApp(ink: typeof Ink, React: React, config: TopConfig): () =>
       confirm: undefined,
       message: "",
       intervalMs: config.intervalMs,
+      askedMs: config.intervalMs,
       netns: config.netns,
     }));
     // Keys can arrive faster than renders: handlers read and write the latest state through a ref,
@@ -61,10 +71,21 @@ export function makeApp(ink: typeof Ink, React: React, config: TopConfig): () =>
     const busy = React.useRef(false);
 
     React.useEffect(() => {
-      const timer = setInterval(() => {
+      let timer: NodeJS.Timeout | undefined;
+      let since = { cpu: process.cpuUsage(), at: performance.now() };
+      const tick = () => {
         if (!busy.current) refresh();
-      }, config.intervalMs);
-      return () => clearInterval(timer);
+        // The CPU of the last cycle (its refresh, render and owner walk) sets the next delay, so
+        // that top stays within its budget on any table: a table too large for the asked interval
+        // is refreshed less often, and the header says so.
+        const used = process.cpuUsage(since.cpu);
+        since = { cpu: process.cpuUsage(), at: performance.now() };
+        const delay = nextDelay(config.intervalMs, (used.user + used.system) / 1000);
+        if (delay !== current.current.intervalMs) set({ intervalMs: delay });
+        timer = setTimeout(tick, delay);
+      };
+      timer = setTimeout(tick, config.intervalMs);
+      return () => clearTimeout(timer);
     }, []);
 
     const rows = React.useMemo(() => rowsOf(snapshot, st), [snapshot, st.filter, st.group, st.sort]);

@@ -36,7 +36,9 @@ export interface ViewState {
   detail: boolean;
   confirm: { mode: CloseMode; count: number; dryRun: string } | undefined;
   message: string;
+  /** The refresh interval in force: the asked one, or longer to stay within the CPU budget. */
   intervalMs: number;
+  askedMs: number;
   netns: string;
 }
 
@@ -81,7 +83,7 @@ function headerLines(h: Header, snap: Snapshot, st: ViewState): Line[] {
   const worst = h.pressure.reduce((m, p) => Math.max(m, p.ratio), 0);
   return [
     {
-      text: `idlereap top · ${st.netns} · ${plural(h.total, "socket")} · every ${formatDuration(st.intervalMs)} · ${when} · scan ${Math.round(snap.scanMs)} ms · ${view}`,
+      text: `idlereap top · ${st.netns} · ${plural(h.total, "socket")} · ${every(st)} · ${when} · scan ${Math.round(snap.scanMs)} ms · ${view}`,
     },
     { text: `states     ${states.join("  ") || "none"}` },
     { text: `idle       ${idle.join("  ")}` },
@@ -92,6 +94,12 @@ function headerLines(h: Header, snap: Snapshot, st: ViewState): Line[] {
     },
     ...snap.errors.map((e): Line => ({ text: `error      ${e}`, color: "red" })),
   ];
+}
+
+function every(st: ViewState): string {
+  const asked = formatDuration(st.askedMs);
+  if (st.intervalMs <= st.askedMs) return `every ${asked}`;
+  return `every ${formatDuration(st.intervalMs)} (not ${asked}: held to 10% of a core)`;
 }
 
 function gauge(p: PressureReading): string {
