@@ -9,7 +9,6 @@ export function completeCommand(): Command {
     .description("print completion candidates for the shell scripts")
     .argument("[words...]")
     .allowUnknownOption()
-    .helpOption(false)
     .action(async (words: string[]) => {
       const program = new Command("idlereap");
       for (const [name, load] of Object.entries(commandLoaders)) {
