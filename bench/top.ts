@@ -91,7 +91,7 @@ try {
     if (!header.includes("idlereap top")) throw new Error(`top did not run:\n${top.screen}`);
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     console.log(
-      `farm: ${farm.sockets} sockets in ${farm.pids.length} processes; ${SECONDS} s window after ${WARMUP_MS / 1000} s`,
+      `farm: ${farm.sockets} sockets in ${farm.pids.length} processes; ${SECONDS} s window (top: after its second refresh; watch: after ${WARMUP_MS / 1000} s)`,
     );
     console.log(`top screen: ${header.trim()}`);
     console.log(
