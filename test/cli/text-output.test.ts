@@ -71,6 +71,7 @@ test("status: idle histogram as bars, no 0/0 (100%) on an empty namespace, sever
     assert.match(r.stdout, /idle +≤1s +█{30} 6\n/, "all six ends in the first bucket, a full bar");
     assert.match(r.stdout, / +>1d +0\n/, "the last bucket has its own line");
     assert.ok(!r.stdout.includes(ESC));
+    assert.match(r.stdout, /6 established sockets without keepalive in 1 process: /, "counted nouns agree");
     const colored = await runCli(["status", "--netns", ns.name, "--color", "always"]);
     assert.ok(colored.stdout.includes(`${ESC}36mINFO`), "the keepalive finding, info in cyan");
     const json = await runCli(["status", "--netns", ns.name, "--json", "--color", "always"]);

@@ -7,11 +7,11 @@ import { Daemon } from "../../daemon/daemon.js";
 import { loadPolicyFile } from "../../policy/policy-load.js";
 import { formatSummary, summarize } from "../../reap/summary.js";
 import { formatDuration } from "../../util/duration.js";
+import { plural } from "../../util/plural.js";
 import { usage } from "../flags.js";
 import { withHelp } from "../help.js";
 import { io } from "../io.js";
 import { logger, parseLogFormat } from "../output/log-format.js";
-import { plural } from "../output/plural.js";
 
 interface RunFlags {
   config?: string;

@@ -4,9 +4,9 @@
 import type { TcpSocket } from "../../model/tcp-socket.js";
 import type { PressureReading } from "../../pressure/netns-pressure.js";
 import { formatDuration } from "../../util/duration.js";
+import { plural } from "../../util/plural.js";
 import { type ColorName, stateColor } from "../output/color.js";
 import { formatEndpoint } from "../output/endpoint.js";
-import { plural } from "../output/plural.js";
 import type { CloseMode } from "./top-actions.js";
 import {
   type Group,
