@@ -7,7 +7,7 @@
 // top holds itself to the target by stretching its refresh on a table too large for the asked
 // interval; its header line, printed below, shows the interval it settled on.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createNetns, destroyNetns } from "../test/helpers/netns.js";
 import { buildFarm } from "./lib/farm.js";
@@ -107,5 +107,6 @@ try {
   try {
     tmux("kill-server");
   } catch {}
+  rmSync(`${process.env.TMUX_TMPDIR ?? "/tmp"}/tmux-${process.getuid?.()}/${SERVER}`, { force: true });
   await destroyNetns(ns);
 }

@@ -3,6 +3,7 @@
 // terminal given back after q, Ctrl-C and SIGTERM.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { test } from "node:test";
 import { runCli } from "../helpers/cli.js";
 import { type TestNetns, withNetns } from "../helpers/netns.js";
@@ -28,6 +29,14 @@ function needsTmux(t: { skip(reason: string): void }): boolean {
     throw new Error("tmux is required (apt-get install tmux)");
   t.skip("needs tmux (Debian package tmux)");
   return false;
+}
+
+/** Stops the test's tmux server and removes its socket file, which tmux may leave behind. */
+function stopTmux(): void {
+  try {
+    tmux("kill-server");
+  } catch {}
+  rmSync(`${process.env.TMUX_TMPDIR ?? "/tmp"}/tmux-${process.getuid?.()}/${SERVER}`, { force: true });
 }
 
 const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SERVER, ...args], { encoding: "utf8" });
@@ -137,9 +146,7 @@ test("top: sort, filter, group, and close with confirmation, in tmux", async (t)
       await keys("q");
       await assertRestored(0);
     } finally {
-      try {
-        tmux("kill-server");
-      } catch {}
+      stopTmux();
     }
   });
 });
@@ -159,9 +166,7 @@ test("top gives the terminal back after Ctrl-C and SIGTERM", async (t) => {
       process.kill(Number(pid), "SIGTERM");
       await assertRestored(0);
     } finally {
-      try {
-        tmux("kill-server");
-      } catch {}
+      stopTmux();
     }
   });
 });
