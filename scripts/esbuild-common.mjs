@@ -29,7 +29,9 @@ export const common = {
   platform: "node",
   target: "node20",
   // koffi is a native addon: libc.ts requires it at run time from node_modules.
-  external: ["koffi"],
+  // ink (with React) is an ES module with a top-level await, which a CommonJS bundle cannot hold:
+  // `top` imports it at run time from node_modules too.
+  external: ["koffi", "ink", "react", "ansi-escapes"],
   // The sources find files beside themselves through import.meta.url; import.meta.resolve serves only
   // runs from source (worker-boot.ts).
   define: { "import.meta.url": "__idlereapUrl", "import.meta.resolve": "undefined" },

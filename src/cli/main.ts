@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ConfigError, IdlereapError, InputError, PERMISSION_HINT } from "../errors.js";
 import { loadCommands } from "./commands/index.js";
+import { withHelp } from "./help.js";
 import { type CliIo, io, withIo } from "./io.js";
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -12,9 +13,17 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description("See, close, tune and guard idle and dead TCP connections on Linux.")
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride()
-    .addHelpText("after", docsHint);
-  for (const make of await loadCommands(argv)) program.addCommand(make());
+    .exitOverride();
+  withHelp(program, "README", [
+    ["idlereap status", "what is wrong with the host's connections, and the command that fixes it"],
+    ["idlereap top", "the live view"],
+    ["idlereap ls --state close-wait --sort idle", "the socket table"],
+  ]);
+  for (const make of await loadCommands(argv)) {
+    const cmd = make();
+    // `complete` serves the completion scripts; people never type it.
+    program.addCommand(cmd, { hidden: cmd.name() === "complete" });
+  }
   applyToAll(program, (cmd) => cmd.exitOverride().showHelpAfterError("(run with --help for usage)"));
   return program;
 }

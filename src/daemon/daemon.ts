@@ -117,7 +117,7 @@ export class Daemon {
     this.running = true;
     const where = this.outputs.address ? `, metrics on http://${this.outputs.address}/metrics` : "";
     this.log(
-      `started: ${this.rules.length} rules, interval ${this.policy.interval}ms${this.dryRun ? ", dry run" : ""}${where}`,
+      `started: ${this.rules.length} rule${this.rules.length === 1 ? "" : "s"}, interval ${this.policy.interval}ms${this.dryRun ? ", dry run" : ""}${where}`,
     );
     this.loop();
   }
@@ -131,7 +131,9 @@ export class Daemon {
     this.nextFullAt = 0;
     this.reaper.reconfigure({ protect: policy.protect, limit: policy.limits.maxActionsPerScan });
     this.metrics.reloaded(true, this.rules.length);
-    this.log(`policy reloaded: ${this.rules.length} rules, interval ${policy.interval}ms`);
+    this.log(
+      `policy reloaded: ${this.rules.length} rule${this.rules.length === 1 ? "" : "s"}, interval ${policy.interval}ms`,
+    );
     if (this.running) {
       clearTimeout(this.scanTimer);
       this.loop();

@@ -4,6 +4,7 @@ import { CURRENT_NETNS } from "../kernel/netns.js";
 
 import type { Resource } from "../pressure/netns-pressure.js";
 import { formatDuration } from "../util/duration.js";
+import { plural } from "../util/plural.js";
 import type { NetnsStatus, ProcessCount, StatusFinding, StatusSeverity } from "./status-report.js";
 import { STATUS_SEVERITIES } from "./status-report.js";
 
@@ -23,7 +24,7 @@ export function findingsFor(st: NetnsStatus): StatusFinding[] {
     add(
       "close-wait-leak",
       p.count >= 1000 ? "critical" : "warning",
-      `${who(p)} holds ${p.count} CLOSE_WAIT socket(s), oldest idle ${formatDuration(p.maxIdleMs)}: the peer closed and the application never closed its side`,
+      `${who(p)} holds ${plural(p.count, "CLOSE_WAIT socket")}, oldest idle ${formatDuration(p.maxIdleMs)}: the peer closed and the application never closed its side`,
       `idlereap kill${nsFlag} --state close-wait${p.pid === null ? "" : ` --pid ${p.pid}`} --idle-over 1m`,
     );
   }
@@ -32,7 +33,7 @@ export function findingsFor(st: NetnsStatus): StatusFinding[] {
     add(
       "fin-wait-2-held",
       "warning",
-      `${who(p)} shut down ${p.count} socket(s) but keeps them open in FIN_WAIT2 (oldest ${formatDuration(p.maxIdleMs)}); tcp_fin_timeout does not apply to them`,
+      `${who(p)} shut down ${plural(p.count, "socket")} but keeps them open in FIN_WAIT2 (oldest ${formatDuration(p.maxIdleMs)}); tcp_fin_timeout does not apply to them`,
       `idlereap ls${nsFlag} --state fin-wait-2${p.pid === null ? "" : ` --pid ${p.pid}`} --sort idle`,
     );
   }
@@ -45,7 +46,7 @@ export function findingsFor(st: NetnsStatus): StatusFinding[] {
     add(
       "long-idle",
       longIdle >= 1000 ? "warning" : "info",
-      `${longIdle} established connection(s) idle for over 1h hold descriptors and memory`,
+      `${plural(longIdle, "established connection")} idle for over 1h: they hold descriptors and memory`,
       `idlereap ls${nsFlag} --state established --idle-over 1h --sort idle`,
     );
   }
@@ -84,7 +85,7 @@ function keepaliveFindings(st: NetnsStatus, add: Add, nsFlag: string): void {
     add(
       "keepalive-missing",
       without >= 100 ? "warning" : "info",
-      `${without} established socket(s) without keepalive in ${k.processesWithout.length} process(es): ${names}; the keepalive sysctls do nothing for them`,
+      `${plural(without, "established socket")} without keepalive in ${plural(k.processesWithout.length, "process", "processes")}: ${names}; the keepalive sysctls do nothing for them`,
       `idlereap ls${nsFlag} --state established --keepalive off --sort idle`,
     );
   }

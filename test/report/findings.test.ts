@@ -88,7 +88,7 @@ test("findings carry severity, a reason and a command, most severe first", () =>
   }
   const leak = f.find((x) => x.id === "close-wait-leak");
   assert.equal(leak?.command, "idlereap kill --netns edge --state close-wait --pid 42 --idle-over 1m");
-  assert.match(leak?.message ?? "", /api\/42 holds 40 CLOSE_WAIT socket\(s\), oldest idle 1h/);
+  assert.match(leak?.message ?? "", /api\/42 holds 40 CLOSE_WAIT sockets, oldest idle 1h/);
   const slow = f.find((x) => x.id === "keepalive-slow");
   assert.match(slow?.message ?? "", /7200 \+ 75 × 9 = 7875 s \(2h11m\)/);
   for (const x of f) assert.ok(x.command.startsWith("idlereap "), x.command);

@@ -14,6 +14,7 @@ import {
 import type { PortTimeout } from "../../firewall/ruleset.js";
 import { CURRENT_NETNS, resolveNetns } from "../../kernel/netns.js";
 import { parseDuration } from "../../util/duration.js";
+import { withHelp } from "../help.js";
 import { io } from "../io.js";
 import { strict } from "./tune.js";
 
@@ -60,7 +61,7 @@ function print(text: string): void {
 }
 
 function applyCommand(): Command {
-  return new Command("apply")
+  const cmd = new Command("apply")
     .description("set conntrack idle timeouts for TCP ports (prints the plan; changes only with --yes)")
     .requiredOption("--port <port>", "TCP port (repeat or comma-separate for several)", parsePort)
     .option("--established <duration>", "idle timeout of established flows", `${DEFAULT_ESTABLISHED_S}s`)
@@ -83,6 +84,10 @@ function applyCommand(): Command {
         print(`warning: ${r.warning}\n`);
       },
     );
+  return withHelp(cmd, "firewall", [
+    ["idlereap firewall apply --port 8080", "show the nftables rules it would install"],
+    ["idlereap firewall apply --port 8080 --established 10m --yes", "idle flows of :8080 expire in 10 min"],
+  ]);
 }
 
 /** Flows that existed before the table: their remaining time changes, their policy does not. */
@@ -112,7 +117,7 @@ function formatUntracked(untracked: readonly Untracked[]): string {
 }
 
 function statusCommand(): Command {
-  return new Command("status")
+  const cmd = new Command("status")
     .description("show what idlereap installed and the flows it matches")
     .option("--netns <ns>", NETNS_HELP)
     .option("--json", "print JSON")
@@ -139,10 +144,14 @@ function statusCommand(): Command {
         for (const c of p.untracked ?? []) print(`  ${c} not tracked by conntrack\n`);
       }
     });
+  return withHelp(cmd, "firewall", [
+    ["idlereap firewall status", "the ports, timeouts and tracked flows"],
+    ["idlereap firewall status --netns web --json", "the same as JSON, in a namespace"],
+  ]);
 }
 
 function removeCommand(): Command {
-  return new Command("remove")
+  const cmd = new Command("remove")
     .description("remove table inet idlereap (and nothing else)")
     .option("--netns <ns>", NETNS_HELP)
     .option("--yes", "make the change")
@@ -152,14 +161,22 @@ function removeCommand(): Command {
       else if (r.removed) print("removed table inet idlereap\n");
       else print(`would run: ${r.command}\nnothing changed (run again with --yes to remove)\n`);
     });
+  return withHelp(cmd, "firewall", [
+    ["idlereap firewall remove", "show what it would remove"],
+    ["idlereap firewall remove --yes", "remove table inet idlereap"],
+  ]);
 }
 
 export function firewallCommand(): Command {
+  const cmd = new Command("firewall")
+    .description("per-port conntrack idle timeouts in nftables table inet idlereap")
+    .addCommand(applyCommand())
+    .addCommand(statusCommand())
+    .addCommand(removeCommand());
   return strict(
-    new Command("firewall")
-      .description("per-port conntrack idle timeouts in nftables table inet idlereap")
-      .addCommand(applyCommand())
-      .addCommand(statusCommand())
-      .addCommand(removeCommand()),
+    withHelp(cmd, "firewall", [
+      ["idlereap firewall apply --port 8080 --established 10m --yes", "conntrack forgets idle flows sooner"],
+      ["idlereap firewall status", "what is installed"],
+    ]),
   );
 }

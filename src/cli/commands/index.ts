@@ -7,11 +7,14 @@ type Factory = () => Command;
 export const commandLoaders: Record<string, () => Promise<Factory>> = {
   status: async () => (await import("./status.js")).statusCommand,
   ls: async () => (await import("./ls.js")).lsCommand,
+  top: async () => (await import("./top.js")).topCommand,
   kill: async () => (await import("./kill.js")).killCommand,
   probe: async () => (await import("./probe.js")).probeCommand,
   run: async () => (await import("./run.js")).runCommand,
   tune: async () => (await import("./tune.js")).tuneCommand,
   firewall: async () => (await import("./firewall.js")).firewallCommand,
+  completion: async () => (await import("./completion.js")).completionCommand,
+  complete: async () => (await import("./complete.js")).completeCommand,
 };
 
 /** The factories for `argv`'s command, none for --version, or all of them when none is named (help). */

@@ -18,6 +18,7 @@ import {
   parseDurationFlag,
   parsePortFlag,
 } from "../flags.js";
+import { withHelp } from "../help.js";
 import { io } from "../io.js";
 import { formatEndpoint } from "../output/endpoint.js";
 import { type Column, renderTable } from "../output/table.js";
@@ -56,7 +57,11 @@ export function killCommand(): Command {
     .option("--json", "print {dryRun, summary, outcomes} as JSON")
     .option("--quiet", "print only the summary");
   addFilterOptions(cmd).action((flags: KillFlags) => runKill(flags));
-  return cmd;
+  return withHelp(cmd, "kill", [
+    ["idlereap kill --state close-wait --comm 'java*'", "show what would be closed (dry run)"],
+    ["idlereap kill --state established --idle-over 1h --yes", "close connections idle for an hour"],
+    ["idlereap kill --dport 6379 --mode abort --yes", "reset every connection to Redis"],
+  ]);
 }
 
 async function runKill(flags: KillFlags): Promise<void> {

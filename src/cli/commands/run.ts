@@ -9,46 +9,58 @@ import { loadPolicyFile } from "../../policy/policy-load.js";
 import type { Policy } from "../../policy/policy-schema.js";
 import { formatSummary, summarize } from "../../reap/summary.js";
 import { formatDuration } from "../../util/duration.js";
+import { plural } from "../../util/plural.js";
 import { usage } from "../flags.js";
+import { withHelp } from "../help.js";
 import { io } from "../io.js";
+import { logger, parseLogFormat } from "../output/log-format.js";
 
 interface RunFlags {
   config?: string;
   check?: boolean;
   dryRun?: boolean;
   once?: boolean;
+  logFormat?: string;
 }
 
 export function runCommand(): Command {
-  return new Command("run")
+  const cmd = new Command("run")
     .description("Run the policy daemon: scan on an interval and apply the policy's rules")
     .option("-c, --config <file>", "policy file (YAML)", "/etc/idlereap/policy.yaml")
     .option("--check", "validate the policy and exit (0 valid, 2 not)")
     .option("--dry-run", "do everything but the closing: actions are audited as would-act")
     .option("--once", "run one scan (and its grace periods) and exit")
+    .option("--log-format <text|logfmt|json>", "log lines on stderr, each with a timestamp", "text")
     .action((flags: RunFlags) => runDaemon(flags));
+  return withHelp(cmd, "run", [
+    ["idlereap run --check -c policy.yaml", "validate a policy (exit 2 when it is not)"],
+    ["idlereap run -c policy.yaml --dry-run --once", "one scan that only audits what it would do"],
+    ["idlereap run -c policy.yaml --log-format json", "the daemon, logging JSON lines for a log shipper"],
+  ]);
 }
 
 async function runDaemon(flags: RunFlags): Promise<void> {
   const file = flags.config;
   if (!file) throw usage("--config: a policy file is required", "--config");
+  const log = logger(parseLogFormat(flags.logFormat), io.stderr);
   const policy = loadPolicyFile(file);
   warn(file, policy);
   if (flags.check) {
     io.stdout.write(
-      `${file}: valid, ${policy.rules.length} rules, interval ${formatDuration(policy.interval)}\n`,
+      `${file}: valid, ${plural(policy.rules.length, "rule")}, interval ${formatDuration(policy.interval)}\n`,
     );
     return;
   }
-  const daemon = new Daemon(policy, { registry: new Registry(), dryRun: flags.dryRun === true });
+  const daemon = new Daemon(policy, { registry: new Registry(), dryRun: flags.dryRun === true, log });
   if (flags.once) {
     await runOnce(daemon);
     return;
   }
-  await daemon.start();
-  await new Promise<void>((resolve) => {
+  // The handlers go in before start(): its first scan runs at once, and a SIGTERM arriving during it
+  // would otherwise end the process with the default action, without "stopped" or closing the endpoint.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      io.stderr.write(`idlereap run: ${signal}, stopping\n`);
+      log(`${signal}, stopping`);
       daemon.stop().then(resolve, resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
@@ -65,6 +77,8 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       daemon.reload(next).catch((err: unknown) => daemon.reloadRefused((err as Error).message));
     });
   });
+  await daemon.start();
+  await stopped;
 }
 
 /** Settings the kernel carries out differently from how they read (a user timeout that replaces the count). */

@@ -7,7 +7,10 @@ import { STATUS_SEVERITIES, type StatusFinding, type StatusSeverity } from "../.
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { formatDuration } from "../../util/duration.js";
 import { addNetnsOption, parseChoice, parseDurationFlag } from "../flags.js";
+import { withHelp } from "../help.js";
 import { io } from "../io.js";
+import { histogramLines } from "../output/bars.js";
+import { colorEnabled, type Paint, painter, parseColorMode, severityColor } from "../output/color.js";
 import { formatEndpoint } from "../output/endpoint.js";
 import { renderTable } from "../output/table.js";
 import { reportNetnsErrors } from "../scan-errors.js";
@@ -18,6 +21,7 @@ interface StatusFlags {
   failOn?: string;
   deadPeerAfter?: string;
   process?: boolean;
+  color?: string;
 }
 
 export function statusCommand(): Command {
@@ -32,9 +36,14 @@ export function statusCommand(): Command {
       "a peer silent this long with data or keepalive probes outstanding is dead",
       "30s",
     )
-    .option("--no-process", "skip the owner lookup in /proc");
+    .option("--no-process", "skip the owner lookup in /proc")
+    .option("--color <when>", "colour severities: auto (when stdout is a terminal), always, never");
   addNetnsOption(cmd).action((flags: StatusFlags) => runStatus(flags));
-  return cmd;
+  return withHelp(cmd, "status", [
+    ["idlereap status", "the host's report"],
+    ["idlereap status --netns all --fail-on warning", "every namespace; exit 1 on a warning (for cron)"],
+    ["idlereap status --json | jq '.findings[]'", "the findings as JSON"],
+  ]);
 }
 
 async function runStatus(flags: StatusFlags): Promise<void> {
@@ -42,12 +51,14 @@ async function runStatus(flags: StatusFlags): Promise<void> {
     flags.failOn === undefined
       ? undefined
       : parseChoice(flags.failOn, FAIL_ON, "--fail-on", "must be warning or critical");
+  const color = parseColorMode(flags.color);
   const deadPeerMs = parseDurationFlag(flags.deadPeerAfter ?? "30s", "--dead-peer-after");
   const report = await buildStatus(selectNamespaces(flags.netns), {
     deadPeerMs,
     owners: flags.process !== false,
   });
-  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+  const paint = painter(!flags.json && colorEnabled(color, io.stdout));
+  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, paint));
   reportNetnsErrors(report.errors, flags.netns?.includes("all"));
   if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) process.exitCode = 1;
 }
@@ -58,13 +69,16 @@ const atLeast = (s: StatusSeverity, min: StatusSeverity) =>
 const pct = (r: number) => `${r < 0.01 && r > 0 ? "<1" : Math.round(r * 100)}%`;
 const who = (p: ProcessCount) => (p.pid === null ? "?" : `${p.command ?? "?"}/${p.pid}`);
 
-export function renderStatus(report: StatusReport): string {
+export function renderStatus(report: StatusReport, paint: Paint = painter(false)): string {
   const lines = [
-    `idlereap status: ${report.host.hostname} (Linux ${report.host.kernel}), ${report.generatedAt}`,
+    paint(
+      "bold",
+      `idlereap status: ${report.host.hostname} (Linux ${report.host.kernel}), ${report.generatedAt}`,
+    ),
   ];
   for (const ns of report.namespaces) lines.push("", ...renderNetns(ns));
   for (const e of report.errors) lines.push("", `netns ${e.netns}: NOT SCANNED: ${e.message}`);
-  lines.push("", ...renderFindings(report.findings, report.notScanned));
+  lines.push("", ...renderFindings(report.findings, report.notScanned, paint));
   return `${lines.join("\n")}\n`;
 }
 
@@ -74,14 +88,13 @@ function renderNetns(ns: NetnsStatus): string[] {
     .map(([s, n]) => `${s} ${n}`)
     .join("  ");
   const k = ns.keepalive;
+  const [firstBar, ...moreBars] = histogramLines(ns.established.idleHistogram);
   const out = [
     `netns ${ns.netns}: ${ns.sockets.total} TCP sockets (scanned in ${ns.scanMs} ms)`,
     `  states        ${states || "none"}`,
-    `  idle          ${ns.established.idleHistogram
-      .map((b) => `≤${b.le} ${b.count}`)
-      .join("  ")
-      .replace("≤+Inf", ">1d")}`,
-    `  keepalive     ${k.armed}/${k.established} established armed (${pct(k.coverage)})${
+    `  idle          ${firstBar}`,
+    ...moreBars.map((l) => `                ${l}`),
+    `  keepalive     ${coverage(k)}${
       k.settings
         ? `; a dead idle peer is found after ${k.settings.time} + ${k.settings.intvl} × ${k.settings.probes} = ${k.worstCaseDetectionSeconds} s (${formatDuration((k.worstCaseDetectionSeconds ?? 0) * 1000)})`
         : ""
@@ -113,6 +126,12 @@ function renderNetns(ns: NetnsStatus): string[] {
   return out;
 }
 
+/** "3/8 established armed (38%)", or plainly none when there is nothing to cover. */
+function coverage(k: NetnsStatus["keepalive"]): string {
+  if (k.established === 0) return "no established connections";
+  return `${k.armed}/${k.established} established armed (${pct(k.coverage)})`;
+}
+
 function groups(list: ProcessCount[], withIdle: boolean): string {
   const shown = list
     .slice(0, 4)
@@ -121,14 +140,15 @@ function groups(list: ProcessCount[], withIdle: boolean): string {
 }
 
 /** A namespace that was not scanned has unknown findings: "none" would claim more than was seen. */
-function renderFindings(findings: StatusFinding[], notScanned: readonly string[]): string[] {
+function renderFindings(findings: StatusFinding[], notScanned: readonly string[], paint: Paint): string[] {
   const unknown = notScanned.length
     ? ` in the namespaces scanned; ${notScanned.join(", ")} not scanned, so ${notScanned.length > 1 ? "their" : "its"} findings are unknown`
     : "";
   if (findings.length === 0) return [`findings: none${unknown}`];
   const out = [`findings (${findings.length}${unknown}):`];
   for (const f of findings) {
-    out.push(`  ${f.severity.toUpperCase().padEnd(8)} [${f.netns}] ${f.message}`);
+    const label = paint(severityColor(f.severity), f.severity.toUpperCase().padEnd(8));
+    out.push(`  ${label} [${f.netns}] ${f.message}`);
     out.push(`           → ${f.command}`);
   }
   return out;

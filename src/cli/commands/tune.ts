@@ -10,8 +10,9 @@ import { DEFAULT_STATE_DIR } from "../../tune/backup.js";
 import { formatFindings, lintFiles } from "../../tune/lint.js";
 import { currentPersisted, DEFAULT_PERSIST_FILE } from "../../tune/persist.js";
 import { DEFAULT_PROC_SYS, ProcSys } from "../../tune/proc-sys.js";
-import { loadProfile } from "../../tune/profile.js";
+import { listBuiltinProfiles, loadProfile } from "../../tune/profile.js";
 import { type RollbackResult, rollbackTune } from "../../tune/rollback.js";
+import { withHelp } from "../help.js";
 import { io } from "../io.js";
 
 /** Roots the CLI reads from the environment so that tests never touch the host's files. */
@@ -48,7 +49,7 @@ const NETNS_HELP =
   "network namespace: the one the command runs in (default), host (PID 1's), a name in /run/netns, or a path";
 
 function auditCommand(): Command {
-  return new Command("audit")
+  const cmd = new Command("audit")
     .description(
       "show the idle-connection sysctls of a namespace, what they mean, and what a profile would set",
     )
@@ -65,6 +66,10 @@ function auditCommand(): Command {
           : formatAudit(report),
       );
     });
+  return withHelp(cmd, "tune", [
+    ["idlereap tune audit", "the host's idle-connection sysctls and what they mean"],
+    ["idlereap tune audit --profile fast-release --netns web", "what a profile would change in a namespace"],
+  ]);
 }
 
 interface ApplyFlags {
@@ -76,7 +81,7 @@ interface ApplyFlags {
 }
 
 function applyCommand(): Command {
-  return new Command("apply")
+  const cmd = new Command("apply")
     .description("apply a profile: prints the diff, and writes it only with --yes")
     .requiredOption("--profile <name|file>", "built-in profile name or a YAML file")
     .option("--netns <ns>", NETNS_HELP)
@@ -122,6 +127,24 @@ function applyCommand(): Command {
         }
       }
     });
+  return withHelp(
+    cmd,
+    "tune",
+    [
+      ["idlereap tune apply --profile fast-release", "show the diff (dry run)"],
+      ["idlereap tune apply --profile cloud-lb --persist --yes", "apply and persist to sysctl.d"],
+      ["idlereap tune apply --profile ./mine.yaml --netns web --yes", "a profile file, in a namespace"],
+    ],
+    profileList,
+  );
+}
+
+/** The built-in profiles with their one-line descriptions, for `tune apply --help`. */
+function profileList(): string {
+  const names = listBuiltinProfiles();
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${loadProfile(n).description ?? ""}`);
+  return `Built-in profiles (--profile NAME):\n${lines.join("\n")}\n`;
 }
 
 /**
@@ -162,7 +185,7 @@ interface RollbackFlags {
 }
 
 function rollbackCommand(): Command {
-  return new Command("rollback")
+  const cmd = new Command("rollback")
     .description(
       "restore the values (and persisted file) from before the last apply in a namespace, or from BACKUP; prints the plan, acts only with --yes",
     )
@@ -183,6 +206,11 @@ function rollbackCommand(): Command {
       });
       out(formatRollback(res));
     });
+  return withHelp(cmd, "tune", [
+    ["idlereap tune rollback", "show what undoing the last apply here would restore"],
+    ["idlereap tune rollback --yes", "undo it"],
+    ["idlereap tune rollback --netns blue --yes", "undo the last apply in namespace blue"],
+  ]);
 }
 
 function formatRollback(res: RollbackResult): string {
@@ -212,7 +240,7 @@ function formatRollback(res: RollbackResult): string {
 }
 
 function lintCommand(): Command {
-  return new Command("lint")
+  const cmd = new Command("lint")
     .description("check sysctl.conf / sysctl.d files as `sysctl --system` reads them; exit 1 on errors")
     .argument("<files...>", "files or sysctl.d directories")
     .option("--json", "print JSON")
@@ -223,6 +251,10 @@ function lintCommand(): Command {
       if (!o.json) out(`${errors} error(s), ${findings.length - errors} other finding(s)\n`);
       if (errors > 0) process.exitCode = 1;
     });
+  return withHelp(cmd, "tune", [
+    ["idlereap tune lint /etc/sysctl.conf /etc/sysctl.d", "check the files sysctl --system reads"],
+    ["idlereap tune lint --json /etc/sysctl.d", "findings as JSON"],
+  ]);
 }
 
 export function tuneCommand(): Command {
@@ -232,5 +264,11 @@ export function tuneCommand(): Command {
     .addCommand(applyCommand())
     .addCommand(rollbackCommand())
     .addCommand(lintCommand());
-  return strict(cmd);
+  return strict(
+    withHelp(cmd, "tune", [
+      ["idlereap tune audit", "the idle-connection sysctls and what they mean"],
+      ["idlereap tune apply --profile fast-release --yes", "find dead peers in minutes, not hours"],
+      ["idlereap tune rollback", "undo the last apply"],
+    ]),
+  );
 }
