@@ -12,7 +12,7 @@ import { parseProfile } from "../../src/tune/profile.js";
 import { MAX_CONFIG_BYTES, readConfigFile } from "../../src/util/config-file.js";
 import { runCli } from "../helpers/cli.js";
 
-const CLI = join(import.meta.dirname, "..", "..", "src", "cli", "run.ts");
+const CLI = join(import.meta.dirname, "..", "..", "src", "cli", "dev-entry.ts");
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "idlereap-cfg-"));
