@@ -27,20 +27,31 @@ export class DaemonOutputs {
       this.server = await startMetricsServer(this.metrics.registry, policy.metrics.listen);
   }
 
-  /** Follows a new policy: the endpoint moves if its address changed, the audit log reopens. */
+  /**
+   * Follows a new policy, all or nothing: the new endpoint is bound and the audit log (re)opened
+   * first; only when both succeeded are the old ones closed. If either fails nothing has changed.
+   */
   async reload(old: Policy, policy: Policy): Promise<void> {
-    if (policy.metrics.enabled !== old.metrics.enabled || policy.metrics.listen !== old.metrics.listen) {
-      const next = policy.metrics.enabled
+    const moves =
+      policy.metrics.enabled !== old.metrics.enabled || policy.metrics.listen !== old.metrics.listen;
+    const server =
+      moves && policy.metrics.enabled
         ? await startMetricsServer(this.metrics.registry, policy.metrics.listen)
         : undefined;
-      await this.server?.close();
-      this.server = next;
+    let audit: AuditLog;
+    try {
+      // Reopened even when the path is the same, for log rotation.
+      audit = new AuditLog(policy.audit.file);
+    } catch (err) {
+      await server?.close();
+      throw err;
     }
-    if (policy.audit.file !== old.audit.file) {
-      const next = new AuditLog(policy.audit.file);
-      this.audit.close();
-      this.audit = next;
-    } else this.audit.reopen();
+    if (moves) {
+      await this.server?.close();
+      this.server = server;
+    }
+    this.audit.close();
+    this.audit = audit;
   }
 
   record(outcomes: readonly Outcome[], dryRun: boolean): void {

@@ -4,7 +4,9 @@
 import { Command } from "commander";
 import { Registry } from "prom-client";
 import { Daemon } from "../../daemon/daemon.js";
+import { preflightPolicy } from "../../daemon/policy-preflight.js";
 import { loadPolicyFile } from "../../policy/policy-load.js";
+import type { Policy } from "../../policy/policy-schema.js";
 import { formatSummary, summarize } from "../../reap/summary.js";
 import { formatDuration } from "../../util/duration.js";
 import { usage } from "../flags.js";
@@ -30,7 +32,7 @@ export function runCommand(): Command {
 async function runDaemon(flags: RunFlags): Promise<void> {
   const file = flags.config;
   if (!file) throw usage("--config: a policy file is required", "--config");
-  const policy = loadPolicyFile(file);
+  const policy = loadChecked(file);
   if (flags.check) {
     io.stdout.write(
       `${file}: valid, ${policy.rules.length} rules, interval ${formatDuration(policy.interval)}\n`,
@@ -50,17 +52,27 @@ async function runDaemon(flags: RunFlags): Promise<void> {
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    // Reloads run one after another, so two quick SIGHUPs cannot interleave their switches.
+    let reloading = Promise.resolve();
     process.on("SIGHUP", () => {
-      let next: ReturnType<typeof loadPolicyFile>;
-      try {
-        next = loadPolicyFile(file);
-      } catch (err) {
-        daemon.reloadRefused((err as Error).message);
-        return;
-      }
-      daemon.reload(next).catch((err: unknown) => daemon.reloadRefused((err as Error).message));
+      reloading = reloading.then(() => reload(daemon, file));
     });
   });
+}
+
+/** The policy with every check `run` makes before acting (schema, audit file, namespaces). */
+function loadChecked(file: string): Policy {
+  const policy = loadPolicyFile(file);
+  for (const warning of preflightPolicy(policy, file)) io.stderr.write(`idlereap run: ${warning}\n`);
+  return policy;
+}
+
+async function reload(daemon: Daemon, file: string): Promise<void> {
+  try {
+    await daemon.reload(loadChecked(file));
+  } catch (err) {
+    daemon.reloadRefused((err as Error).message);
+  }
 }
 
 async function runOnce(daemon: Daemon): Promise<void> {
