@@ -8,7 +8,16 @@
  * O(pattern × text) at worst and linear in practice, never exponential.
  */
 export function matchGlob(pattern: string, text: string): boolean {
-  if (!pattern.includes("*")) return pattern === text;
+  const star1 = pattern.indexOf("*");
+  if (star1 < 0) return pattern === text;
+  // One star (the usual "java*", "*.service"): a prefix and a suffix, no scan.
+  if (pattern.indexOf("*", star1 + 1) < 0) {
+    return (
+      text.length >= pattern.length - 1 &&
+      text.startsWith(pattern.slice(0, star1)) &&
+      text.endsWith(pattern.slice(star1 + 1))
+    );
+  }
   let p = 0;
   let t = 0;
   let star = -1; // index in pattern of the last star seen
