@@ -145,6 +145,13 @@ export class ConfigReadError extends InputError {
   }
 }
 
+/** A tuning profile is not valid, not a name, or not found (exit 2: the user's to fix). */
+export class TuneProfileError extends InputError {
+  constructor(message: string) {
+    super("IDLEREAP_ERR_TUNE_PROFILE", message, "--profile");
+  }
+}
+
 /** A tuning backup is missing, not valid, or not for the namespace asked for. */
 export class TuneBackupError extends InputError {
   constructor(message: string) {

@@ -3,6 +3,8 @@
 // failing as a usage error (exit 2) that names its flag.
 import { type Command, InvalidArgumentError } from "commander";
 import { InputError, UsageError } from "../errors.js";
+import { parseCidr } from "../kernel/address.js";
+import { MAX_FILTER_PORTS } from "../kernel/inet-diag-bytecode.js";
 import type { SocketFilterSpec } from "../select/socket-filter.js";
 import { type DurationOptions, parseDuration } from "../util/duration.js";
 
@@ -100,11 +102,11 @@ export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
   return toUsage(() => {
     const spec: SocketFilterSpec = {};
     if (flags.state) spec.states = flags.state;
-    if (flags.port) spec.ports = flags.port.map((p) => parsePortFlag(p, "--port"));
-    if (flags.sport) spec.sports = flags.sport.map((p) => parsePortFlag(p, "--sport"));
-    if (flags.dport) spec.dports = flags.dport.map((p) => parsePortFlag(p, "--dport"));
-    if (flags.src) spec.src = flags.src;
-    if (flags.dst) spec.dst = flags.dst;
+    if (flags.port) spec.ports = parsePortFlags(flags.port, "--port");
+    if (flags.sport) spec.sports = parsePortFlags(flags.sport, "--sport");
+    if (flags.dport) spec.dports = parsePortFlags(flags.dport, "--dport");
+    if (flags.src) spec.src = flags.src.map((c) => checkCidrFlag(c, "--src"));
+    if (flags.dst) spec.dst = flags.dst.map((c) => checkCidrFlag(c, "--dst"));
     if (flags.pid) spec.pids = flags.pid.map((p) => parsePid(p));
     if (flags.comm) spec.commands = flags.comm;
     if (flags.idleOver !== undefined) spec.idleOverMs = parseDuration(flags.idleOver, "--idle-over");
@@ -119,6 +121,27 @@ export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
     }
     return spec;
   });
+}
+
+/** An address prefix flag, refused with the flag's name (the filter's own message does not know it). */
+function checkCidrFlag(text: string, key: string): string {
+  try {
+    parseCidr(text);
+  } catch (err) {
+    throw usage(`${key}: ${(err as Error).message}`, key);
+  }
+  return text;
+}
+
+/** A repeated port flag, bounded so that the kernel's filter bytecode can hold it. */
+function parsePortFlags(values: readonly string[], key: string): number[] {
+  if (values.length > MAX_FILTER_PORTS) {
+    throw usage(
+      `${key}: ${values.length} ports given, at most ${MAX_FILTER_PORTS} (the kernel's socket filter bytecode)`,
+      key,
+    );
+  }
+  return values.map((p) => parsePortFlag(p, key));
 }
 
 /** A port flag's value: digits only, 0-65535. */

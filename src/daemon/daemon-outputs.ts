@@ -36,24 +36,32 @@ export class DaemonOutputs {
     });
   }
 
-  /** Follows a new policy: the endpoint moves if its address changed, the audit log reopens. */
+  /**
+   * Follows a new policy, all or nothing: the new endpoint is bound and the audit log (re)opened
+   * first; only when both succeeded are the old ones closed. If either fails nothing has changed.
+   */
   async reload(old: Policy, policy: Policy): Promise<void> {
     const m = policy.metrics;
-    if (
+    const moves =
       m.enabled !== old.metrics.enabled ||
       m.listen !== old.metrics.listen ||
-      m.maxConnections !== old.metrics.maxConnections
-    ) {
-      const next = m.enabled ? await this.startServer(policy) : undefined;
+      m.maxConnections !== old.metrics.maxConnections;
+    const server = moves && m.enabled ? await this.startServer(policy) : undefined;
+    let audit: AuditLog;
+    try {
+      // Reopened even when the path is the same, for log rotation.
+      audit = new AuditLog(policy.audit.file);
+    } catch (err) {
+      await server?.close();
+      throw err;
+    }
+    if (moves) {
       await this.server?.close();
-      this.server = next;
+      this.server = server;
     }
     this.intervalMs = policy.interval;
-    if (policy.audit.file !== old.audit.file) {
-      const next = new AuditLog(policy.audit.file);
-      this.audit.close();
-      this.audit = next;
-    } else this.audit.reopen();
+    this.audit.close();
+    this.audit = audit;
   }
 
   record(outcomes: readonly Outcome[], dryRun: boolean): void {

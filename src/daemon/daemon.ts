@@ -124,10 +124,13 @@ export class Daemon {
 
   /** Switches to a new, already validated policy; the metrics endpoint moves if its address changed. */
   async reload(policy: Policy): Promise<void> {
+    // Everything that can fail is prepared before anything switches: a refused reload changes nothing.
+    const rules = policy.rules.map(compileRule);
+    const schedule = new RuleSchedule(rules, policy.interval);
     await this.outputs.reload(this.policy, policy);
     this.policy = policy;
-    this.rules = policy.rules.map(compileRule);
-    this.schedule = new RuleSchedule(this.rules, policy.interval);
+    this.rules = rules;
+    this.schedule = schedule;
     this.nextFullAt = 0;
     this.reaper.reconfigure({ protect: policy.protect, limit: policy.limits.maxActionsPerScan });
     this.metrics.reloaded(true, this.rules.length);

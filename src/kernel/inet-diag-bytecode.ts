@@ -12,6 +12,16 @@ export type Clauses = Atom[][];
 
 const OP = 4;
 
+/**
+ * The most ports one list may hold. A port comparison takes 12 bytes of bytecode (two ops and a
+ * jump) and the kernel's jumps and the netlink attribute length are 16-bit, so a filter holds at
+ * most 65531 bytes: about 5400 ports, 2700 when a port is matched on either side. Lists are
+ * bounded below that so that every list accepted also compiles.
+ */
+export const MAX_FILTER_PORTS = 2048;
+/** The largest bytecode the kernel takes (nla_len and jump offsets are u16). */
+export const MAX_BYTECODE_BYTES = 0xffff - OP;
+
 function encodeAtom(atom: Atom): Buffer {
   if ("port" in atom) {
     // A port comparison is two ops: the comparison and one carrying the port in its `no` field.
@@ -50,6 +60,11 @@ export function compileBytecode(clauses: Clauses): Buffer {
     (n, atoms) => n + atoms.reduce((m, a) => m + a.length, 0) + OP * (atoms.length - 1),
     0,
   );
+  if (total > MAX_BYTECODE_BYTES) {
+    throw new FilterError(
+      `filter too large for the kernel's bytecode (${total} bytes, at most ${MAX_BYTECODE_BYTES}): use fewer ports or prefixes`,
+    );
+  }
   const out = Buffer.alloc(total);
   let pos = 0;
   for (const atoms of pieces) {

@@ -31,6 +31,13 @@ interface Problem {
 }
 
 function locate(issue: z.core.$ZodIssue, root: unknown, lines: LineCounter): Problem {
+  // A one-or-many value that is a list reports the list's problem (e.g. too many items), not the
+  // union's "Invalid input".
+  if (issue.code === "invalid_union") {
+    const branch = issue.errors.find((b) => b.length > 0 && b.every((i) => i.code !== "invalid_type"));
+    const inner = branch?.[0];
+    if (inner) return locate({ ...inner, path: [...issue.path, ...inner.path] }, root, lines);
+  }
   const path = [...issue.path] as (string | number)[];
   let message = issue.message;
   if (issue.code === "unrecognized_keys") {

@@ -1,8 +1,10 @@
 // The `idlereap run` policy: one zod definition gives validation with defaults, the TypeScript type
 // and the JSON Schema for editors (scripts/gen-policy-schema.ts writes schema/policy.schema.json).
 // Durations are strings with units ("250ms", "5s", "10m") or milliseconds; they come out as ms.
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseCidr } from "../kernel/address.js";
+import { MAX_FILTER_PORTS } from "../kernel/inet-diag-bytecode.js";
 import { RESOURCES } from "../pressure/netns-pressure.js";
 import { PRESSURE_DEFAULTS } from "../pressure/scale.js";
 import { ACTION_KINDS, REAP_DEFAULTS } from "../reap/defaults.js";
@@ -25,10 +27,40 @@ const duration = (what: string, opts: DurationOptions = {}) =>
 
 const TIMER = { timer: true } as const;
 
-const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+// Every list is bounded, so that a huge one is refused with its key and bound instead of taking
+// seconds and gigabytes to validate and then failing further on.
+/** The most items a list of names, prefixes, pids, rules or namespaces may hold. */
+export const MAX_LIST_ITEMS = 1024;
+const PORTS_WHY = "the kernel's socket filter bytecode holds about 2700 port comparisons";
+const NAMES_WHY = "a larger list is a generated mistake, not a policy";
+
+const bounded = <T extends z.ZodType>(item: T, max = MAX_LIST_ITEMS, why = NAMES_WHY) =>
+  z.array(item).max(max, `at most ${max} items (${why})`);
+
+const oneOrMany = <T extends z.ZodType>(item: T, max?: number, why?: string) =>
+  z
+    .union([item, bounded(item, max, why).min(1)])
+    .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
 const port = z.number().int().min(0).max(65535);
+const ports = (p: z.ZodType<number>) => oneOrMany(p, MAX_FILTER_PORTS, PORTS_WHY);
+
+// "address:port" with a real address (each IPv4 octet 0-255, IPv6 by node:net) and a port 1-65535;
+// port 0 (any free port) is kept for tests that let the kernel choose.
+const listen = z.string().superRefine((v, ctx) => {
+  const why = checkListen(v);
+  if (why) ctx.addIssue({ code: "custom", message: why });
+});
+
+function checkListen(v: string): string | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+|localhost)):(\d{1,5})$/.exec(v);
+  if (!m) return `"${v}" must be "address:port", e.g. 127.0.0.1:9848 or [::1]:9848`;
+  const host = m[1] ?? m[2] ?? "";
+  if (host !== "localhost" && isIP(host) !== (m[1] === undefined ? 4 : 6))
+    return `"${v}": ${host} is not an IP${m[1] === undefined ? "v4" : "v6"} address`;
+  if (Number(m[3]) > 65535) return `"${v}": port ${m[3]} is out of range (1-65535)`;
+  return undefined;
+}
 
 const cidr = z.string().superRefine((v, ctx) => {
   try {
@@ -54,9 +86,9 @@ export const matchSchema = z
     state: states
       .optional()
       .meta({ description: "TCP states, e.g. established or [close-wait, fin-wait-2]" }),
-    port: oneOrMany(port).optional().meta({ description: "local or remote port" }),
-    sport: oneOrMany(port).optional().meta({ description: "local port" }),
-    dport: oneOrMany(port).optional().meta({ description: "remote port" }),
+    port: ports(port).optional().meta({ description: "local or remote port" }),
+    sport: ports(port).optional().meta({ description: "local port" }),
+    dport: ports(port).optional().meta({ description: "remote port" }),
     src: oneOrMany(cidr).optional().meta({ description: "local address prefix" }),
     dst: oneOrMany(cidr).optional().meta({ description: "remote address prefix" }),
     process: oneOrMany(z.string().min(1)).optional().meta({ description: "owner command (glob with *)" }),
@@ -140,14 +172,14 @@ export const policySchema = z
     interval: duration("interval", TIMER)
       .prefault("5s")
       .refine((ms) => ms >= 100, "must be at least 100ms"),
-    namespaces: z.array(z.string().min(1)).min(1).default(["current"]).meta({
+    namespaces: bounded(z.string().min(1)).min(1).default(["current"]).meta({
       description:
         '"current" (where the daemon runs), "host" (PID 1\'s), names under /run/netns, paths, or "all" (new namespaces are picked up)',
     }),
     protect: z
       .strictObject({
-        ports: z.array(port).default([...REAP_DEFAULTS.protect.ports]),
-        processes: z.array(z.string().min(1)).default([...REAP_DEFAULTS.protect.processes]),
+        ports: bounded(port, MAX_FILTER_PORTS, PORTS_WHY).default([...REAP_DEFAULTS.protect.ports]),
+        processes: bounded(z.string().min(1)).default([...REAP_DEFAULTS.protect.processes]),
       })
       .prefault({}),
     limits: z
@@ -155,13 +187,7 @@ export const policySchema = z
       .prefault({}),
     metrics: z
       .strictObject({
-        listen: z
-          .string()
-          .regex(
-            /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):\d{1,5}$/,
-            'must be "address:port", e.g. 127.0.0.1:9848',
-          )
-          .default("127.0.0.1:9848"),
+        listen: listen.default("127.0.0.1:9848"),
         enabled: z.boolean().default(true),
         refresh: duration("metrics.refresh", TIMER).prefault("30s").meta({
           description:
@@ -177,7 +203,7 @@ export const policySchema = z
         file: z.string().min(1).optional().meta({ description: "JSON lines; absent: stdout" }),
       })
       .prefault({}),
-    rules: z.array(ruleSchema).min(1),
+    rules: bounded(ruleSchema).min(1),
     pressure: pressureSchema.optional(),
   })
   .superRefine((p, ctx) => {

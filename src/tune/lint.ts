@@ -34,7 +34,8 @@ export function parseSysctlConf(text: string, file: string): { entries: SysctlLi
     const line = raw.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
     const eq = line.indexOf("=");
-    if (eq < 0) {
+    // An empty key (" = 30") is no setting either: sysctl --system reports it as malformed.
+    if (eq < 0 || line.slice(0, eq).replace(/^-/, "").trim() === "") {
       findings.push({
         file,
         line: i + 1,

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMap } from "yaml";
 import { z } from "zod";
-import { ConfigError, InputError } from "../errors.js";
+import { ConfigError, TuneProfileError } from "../errors.js";
 import { parseYaml, readConfigFile } from "../util/config-file.js";
 import { checkValue, folklore, normalizeValue, sysctlSpec } from "./sysctl-catalog.js";
 
@@ -47,10 +47,7 @@ const profileSchema = z.strictObject({
 export function profilePath(nameOrPath: string, builtinDir = BUILTIN_PROFILE_DIR): string {
   if (nameOrPath.includes("/") || /\.ya?ml$/.test(nameOrPath)) return resolve(nameOrPath);
   if (!/^[\w-]+$/.test(nameOrPath)) {
-    throw new InputError(
-      "IDLEREAP_ERR_TUNE_PROFILE",
-      `--profile: ${JSON.stringify(nameOrPath)} is not a profile name`,
-    );
+    throw new TuneProfileError(`--profile: ${JSON.stringify(nameOrPath)} is not a profile name`);
   }
   return join(builtinDir, `${nameOrPath}.yaml`);
 }
@@ -58,8 +55,7 @@ export function profilePath(nameOrPath: string, builtinDir = BUILTIN_PROFILE_DIR
 export function loadProfile(nameOrPath: string, builtinDir = BUILTIN_PROFILE_DIR): Profile {
   const file = profilePath(nameOrPath, builtinDir);
   if (!existsSync(file)) {
-    throw new InputError(
-      "IDLEREAP_ERR_TUNE_PROFILE",
+    throw new TuneProfileError(
       `profile ${JSON.stringify(nameOrPath)} not found (${file}); built-in: ${listBuiltinProfiles(builtinDir).join(", ")}`,
     );
   }

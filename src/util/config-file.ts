@@ -11,6 +11,12 @@ export const MAX_CONFIG_BYTES = 1 << 20;
 export const MAX_YAML_DEPTH = 64;
 /** Block nesting is bounded by indentation: columns of leading spaces and "- " before content. */
 export const MAX_YAML_INDENT = 256;
+/**
+ * Items (list entries, counted as commas and lines, an over-estimate) a YAML text may hold. The
+ * parser takes tens of microseconds per item, so 500k items in a 1 MiB file would take seconds
+ * before any key's own bound is checked; real files hold a few hundred.
+ */
+export const MAX_YAML_ITEMS = 50_000;
 /** Aliases expanded per document (yaml's own default), the guard against "billion laughs". */
 export const MAX_YAML_ALIASES = 100;
 
@@ -85,6 +91,13 @@ export function parseYaml(text: string, file: string, prefix: string): ParsedYam
       { file, line: deep },
     );
   }
+  const crowded = itemsLine(text);
+  if (crowded !== undefined) {
+    throw new ConfigError(
+      `YAML holds more than ${MAX_YAML_ITEMS} items (list entries or lines); every list has a much smaller bound`,
+      { file, line: crowded },
+    );
+  }
   const lines = new LineCounter();
   // prettyErrors off: yaml's excerpt of a huge line is itself costly to build.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -103,6 +116,18 @@ export function parseYaml(text: string, file: string, prefix: string): ParsedYam
     throw new ConfigError(`${prefix}${why}`, { file });
   }
   return { doc, lines, data };
+}
+
+/** The line where the count of commas and lines first passes MAX_YAML_ITEMS, or undefined. */
+function itemsLine(text: string): number | undefined {
+  let items = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) line++;
+    if ((c === 10 || c === 44) && ++items > MAX_YAML_ITEMS) return line;
+  }
+  return undefined;
 }
 
 /**

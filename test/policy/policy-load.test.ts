@@ -135,3 +135,36 @@ test("schema/policy.schema.json is generated from the current definition", () =>
   assert.deepEqual(rule.properties.action.enum, ["report", "close", "abort", "keepalive"]);
   assert.equal(rule.additionalProperties, false);
 });
+
+test("metrics.listen: a port past 65535 or an address that is not one is refused, like run refuses it", () => {
+  const at = (listen: string) => `metrics: { listen: "${listen}" }\nrules: [{ name: a }]\n`;
+  assert.match(
+    refused(at("127.0.0.1:99999")).message,
+    /line 1: metrics\.listen: .*port 99999 is out of range/,
+  );
+  assert.match(
+    refused(at("999.999.999.999:9848")).message,
+    /metrics\.listen: .*999\.999\.999\.999 is not an IPv4/,
+  );
+  assert.match(refused(at("[::g]:9848")).message, /metrics\.listen: /);
+  assert.match(refused(at("nohost")).message, /metrics\.listen: .*address:port/);
+  assert.equal(parsePolicy(at("[::1]:9848")).metrics.listen, "[::1]:9848");
+  assert.equal(parsePolicy(at("localhost:9848")).metrics.listen, "localhost:9848");
+});
+
+test("lists are bounded: a huge port list is refused naming its key and the bound", () => {
+  const many = Array.from({ length: 3000 }, (_, i) => i).join(",");
+  const err = refused(`rules:\n  - name: a\n    match: { port: [${many}] }\n`);
+  assert.match(
+    err.message,
+    /line 3: rules\[0\]\.match\.port: at most 2048 items \(the kernel's socket filter/,
+  );
+  // A file-sized list is refused before the YAML parser spends seconds on it.
+  const huge = refused(`rules:\n  - name: a\n    match: { port: [${"1,".repeat(400_000)}1] }\n`);
+  assert.match(huge.message, /^p\.yaml: line 3: YAML holds more than 50000 items/);
+  const ns = Array.from({ length: 2000 }, (_, i) => `"n${i}"`).join(",");
+  assert.match(
+    refused(`namespaces: [${ns}]\nrules: [{ name: a }]\n`).message,
+    /namespaces: at most 1024 items/,
+  );
+});

@@ -100,3 +100,15 @@ test("keys of modules not loaded yet are warnings; unknown keys are errors", (t)
   assert.match(f[0]?.message ?? "", /appears when its module loads/);
   assert.match(f[1]?.message ?? "", /unknown key on this kernel: net\.ipv4\.tcp_keepalive_tim/);
 });
+
+test("a line with an empty key is a syntax finding, not silently skipped", () => {
+  const { entries, findings } = parseSysctlConf(" = 30\n- = 1\nnet.ipv4.tcp_fin_timeout = 30\n", "a.conf");
+  assert.deepEqual(
+    findings.map((f) => [f.line, f.severity]),
+    [
+      [1, "error"],
+      [2, "error"],
+    ],
+  );
+  assert.equal(entries.length, 1);
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, IdlereapError } from "../../src/errors.js";
+import { ConfigError, IdlereapError, InputError } from "../../src/errors.js";
 import { keepaliveDetectionSeconds, MIDDLEBOX_IDLE_TIMEOUTS } from "../../src/tune/meaning.js";
 import { listBuiltinProfiles, loadProfile, parseProfile } from "../../src/tune/profile.js";
 
@@ -68,4 +68,10 @@ test("an unknown profile name says which exist", () => {
     (e: unknown) =>
       e instanceof IdlereapError && e.code === "IDLEREAP_ERR_TUNE_PROFILE" && /fast-release/.test(e.message),
   );
+  // Bad input, so the CLI exits 2 for it, as for any other bad flag value.
+  assert.throws(
+    () => loadProfile("a b"),
+    (e: unknown) => e instanceof InputError && /--profile: "a b"/.test(e.message),
+  );
+  assert.throws(() => loadProfile("no-such-profile"), InputError);
 });

@@ -35,6 +35,8 @@ function parsePort(value: string, previous: number[] = []): number[] {
   return [...previous, ...ports.map(Number)];
 }
 
+const MAX_CT_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
+
 function seconds(flag: string, value: string): number {
   let ms: number;
   try {
@@ -46,6 +48,15 @@ function seconds(flag: string, value: string): number {
     throw new InputError(
       "IDLEREAP_ERR_CLI_USAGE",
       `${flag}: ${value} must be a whole number of seconds, at least 1s`,
+      flag,
+    );
+  }
+  // Conntrack keeps a flow's deadline in jiffies compared as a signed 32-bit difference
+  // (nf_ct_is_expired): past 2^31-1 jiffies (24.8 days at HZ=1000) a flow would expire at once.
+  if (ms / 1000 > MAX_CT_TIMEOUT_S) {
+    throw new InputError(
+      "IDLEREAP_ERR_CLI_USAGE",
+      `${flag}: ${value} is longer than conntrack can hold (at most ${MAX_CT_TIMEOUT_S}s, 24.8 days)`,
       flag,
     );
   }

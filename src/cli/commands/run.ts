@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { Registry } from "prom-client";
 import { Daemon } from "../../daemon/daemon.js";
+import { preflightPolicy } from "../../daemon/policy-preflight.js";
 import { policyWarnings } from "../../policy/keepalive-rule.js";
 import { loadPolicyFile } from "../../policy/policy-load.js";
 import type { Policy } from "../../policy/policy-schema.js";
@@ -43,8 +44,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   const file = flags.config;
   if (!file) throw usage("--config: a policy file is required", "--config");
   const log = logger(parseLogFormat(flags.logFormat), io.stderr);
-  const policy = loadPolicyFile(file);
-  warn(file, policy);
+  const policy = loadChecked(file);
   if (flags.check) {
     io.stdout.write(
       `${file}: valid, ${plural(policy.rules.length, "rule")}, interval ${formatDuration(policy.interval)}\n`,
@@ -65,16 +65,10 @@ async function runDaemon(flags: RunFlags): Promise<void> {
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    // Reloads run one after another, so two quick SIGHUPs cannot interleave their switches.
+    let reloading = Promise.resolve();
     process.on("SIGHUP", () => {
-      let next: ReturnType<typeof loadPolicyFile>;
-      try {
-        next = loadPolicyFile(file);
-        warn(file, next);
-      } catch (err) {
-        daemon.reloadRefused((err as Error).message);
-        return;
-      }
-      daemon.reload(next).catch((err: unknown) => daemon.reloadRefused((err as Error).message));
+      reloading = reloading.then(() => reload(daemon, file));
     });
   });
   await daemon.start();
@@ -84,6 +78,22 @@ async function runDaemon(flags: RunFlags): Promise<void> {
 /** Settings the kernel carries out differently from how they read (a user timeout that replaces the count). */
 function warn(file: string, policy: Policy): void {
   for (const w of policyWarnings(policy)) io.stderr.write(`${file}: ${w.key}: warning: ${w.message}\n`);
+}
+
+/** The policy with every check `run` makes before acting (schema, audit file, namespaces). */
+function loadChecked(file: string): Policy {
+  const policy = loadPolicyFile(file);
+  for (const warning of preflightPolicy(policy, file)) io.stderr.write(`idlereap run: ${warning}\n`);
+  warn(file, policy);
+  return policy;
+}
+
+async function reload(daemon: Daemon, file: string): Promise<void> {
+  try {
+    await daemon.reload(loadChecked(file));
+  } catch (err) {
+    daemon.reloadRefused((err as Error).message);
+  }
 }
 
 async function runOnce(daemon: Daemon): Promise<void> {
