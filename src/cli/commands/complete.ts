@@ -1,8 +1,8 @@
 // `idlereap complete -- WORDS` (hidden): the candidates for the word being completed, one
 // "value<TAB>description" a line, as the scripts of `idlereap completion` expect.
 import { Command } from "commander";
+import { commandLoaders } from "../command-registry.js";
 import { completionTree } from "../completion-tree.js";
-import { commandLoaders } from "./index.js";
 
 export function completeCommand(): Command {
   return new Command("complete")
@@ -11,9 +11,7 @@ export function completeCommand(): Command {
     .allowUnknownOption()
     .action(async (words: string[]) => {
       const program = new Command("idlereap");
-      for (const [name, load] of Object.entries(commandLoaders)) {
-        if (name !== "complete") program.addCommand((await load())());
-      }
+      for (const load of Object.values(commandLoaders)) program.addCommand((await load())());
       const { SORTS } = await import("./ls.js");
       completionTree(program, Object.keys(SORTS)).parse(words);
     });

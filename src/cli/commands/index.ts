@@ -1,19 +1,9 @@
-// Every subcommand, in the order `idlereap --help` lists them. Each is loaded only when it runs
-// (or for --help), so `idlereap ls` does not pay for the YAML, schema and metrics libraries.
-import type { Command } from "commander";
+// Every subcommand, loaded on demand: what main.ts registers for an argv.
+import { type Factory, commandLoaders as visible } from "../command-registry.js";
 
-type Factory = () => Command;
-
+/** Every command: the visible ones, and `complete`, which serves the completion scripts. */
 export const commandLoaders: Record<string, () => Promise<Factory>> = {
-  status: async () => (await import("./status.js")).statusCommand,
-  ls: async () => (await import("./ls.js")).lsCommand,
-  top: async () => (await import("./top.js")).topCommand,
-  kill: async () => (await import("./kill.js")).killCommand,
-  probe: async () => (await import("./probe.js")).probeCommand,
-  run: async () => (await import("./run.js")).runCommand,
-  tune: async () => (await import("./tune.js")).tuneCommand,
-  firewall: async () => (await import("./firewall.js")).firewallCommand,
-  completion: async () => (await import("./completion.js")).completionCommand,
+  ...visible,
   complete: async () => (await import("./complete.js")).completeCommand,
 };
 
