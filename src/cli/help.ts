@@ -10,6 +10,15 @@ export function docsPath(topic: string): string {
   return fileURLToPath(new URL(`../../${file}`, import.meta.url));
 }
 
+const HOMEPAGE = "https://github.com/idlereap/idlereap#readme";
+
+/** Where to read more: the command's page, or for the overview the folder of pages and the homepage. */
+function docsLine(topic: string): string {
+  if (topic !== "README") return `Docs: ${docsPath(topic)}`;
+  const dir = fileURLToPath(new URL("../../docs/", import.meta.url));
+  return `Documentation: ${dir} (one page per command) and ${HOMEPAGE}`;
+}
+
 /**
  * Adds examples (command line, what it does) and the docs link after `cmd`'s help; `extra` (built
  * only when help is shown) goes before the examples. Returns `cmd`.
@@ -24,6 +33,6 @@ export function withHelp(
   const lines = examples.map(([line, what]) => `  $ ${line.padEnd(width)}  # ${what}`);
   return cmd.addHelpText(
     "after",
-    () => `${extra ? `\n${extra()}` : ""}\nExamples:\n${lines.join("\n")}\n\nDocs: ${docsPath(topic)}\n`,
+    () => `${extra ? `\n${extra()}` : ""}\nExamples:\n${lines.join("\n")}\n\n${docsLine(topic)}\n`,
   );
 }
