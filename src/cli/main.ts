@@ -1,7 +1,6 @@
 // The `idlereap` command line: one file per command under ./commands, registered here.
 
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError, IdlereapError, InputError, PERMISSION_HINT } from "../errors.js";
 import { loadCommands } from "./commands/index.js";
@@ -33,14 +32,6 @@ const VERSION = (
 ).version;
 
 /** Where the reference docs are: the installed package's docs/ (npm ships them), and the project page. */
-function docsHint(): string {
-  const local = fileURLToPath(new URL("../../docs/", import.meta.url));
-  const where = existsSync(local) ? `${local} (one page per command) and ` : "";
-  return `\nDocumentation: ${where}${HOMEPAGE}`;
-}
-
-const HOMEPAGE = "https://github.com/idlereap/idlereap#readme";
-
 function applyToAll(cmd: Command, fn: (cmd: Command) => void): void {
   fn(cmd);
   for (const sub of cmd.commands) applyToAll(sub, fn);
