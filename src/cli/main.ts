@@ -31,7 +31,6 @@ const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
-/** Where the reference docs are: the installed package's docs/ (npm ships them), and the project page. */
 function applyToAll(cmd: Command, fn: (cmd: Command) => void): void {
   fn(cmd);
   for (const sub of cmd.commands) applyToAll(sub, fn);
