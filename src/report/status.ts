@@ -13,7 +13,7 @@ import { scanNamespaces } from "../scan/scan.js";
 import { compileFilter } from "../select/socket-filter.js";
 import { findingsFor } from "./findings.js";
 import type { NetnsStatus, ProcessCount, StatusReport } from "./status-report.js";
-import { IDLE_BUCKETS_MS, type InodeList, NetnsTally } from "./tally.js";
+import { IDLE_BUCKETS_MS, type InodeList, idleBucketLabel, NetnsTally } from "./tally.js";
 
 export interface StatusOptions {
   /** Data outstanding and unacknowledged this long marks a dead-peer suspect; default 30 s. */
@@ -106,7 +106,7 @@ async function statusOf(
     sockets: { total: tally.total, byState: Object.fromEntries(tally.byState) },
     established: {
       total: est,
-      idleHistogram: Array.from(tally.idleHistogram, (count, i) => ({ le: bucketLabel(i), count })),
+      idleHistogram: Array.from(tally.idleHistogram, (count, i) => ({ le: idleBucketLabel(i), count })),
       longestIdle: tally.longestIdle,
     },
     closeWait: { total: tally.closeWait.length, byProcess: groupByProcess(tally.closeWait, owners) },
@@ -124,18 +124,6 @@ async function statusOf(
   st.findings = findingsFor(st);
   st.scanMs = Math.round(performance.now() - started);
   return st;
-}
-
-function bucketLabel(i: number): string {
-  const ms = IDLE_BUCKETS_MS[i];
-  if (ms === undefined) return "+Inf";
-  return ms % 86_400_000 === 0
-    ? `${ms / 86_400_000}d`
-    : ms % 3_600_000 === 0
-      ? `${ms / 3_600_000}h`
-      : ms % 60_000 === 0
-        ? `${ms / 60_000}m`
-        : `${ms / 1000}s`;
 }
 
 /** Groups an inode list by owning process; `values` are idle times. Biggest groups first. */

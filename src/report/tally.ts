@@ -159,3 +159,16 @@ export class NetnsTally {
     return this.ports?.busiest();
   }
 }
+
+/** The upper bound of idle bucket `i` as people write it (30s, 5m, 1h, 1d), or +Inf for the last. */
+export function idleBucketLabel(i: number): string {
+  const ms = IDLE_BUCKETS_MS[i];
+  if (ms === undefined) return "+Inf";
+  return ms % 86_400_000 === 0
+    ? `${ms / 86_400_000}d`
+    : ms % 3_600_000 === 0
+      ? `${ms / 3_600_000}h`
+      : ms % 60_000 === 0
+        ? `${ms / 60_000}m`
+        : `${ms / 1000}s`;
+}

@@ -7,7 +7,7 @@ import type { Owner, TcpSocket } from "../../model/tcp-socket.js";
 import { type PressureReading, readPressure } from "../../pressure/netns-pressure.js";
 import { CgroupIndex } from "../../proc/cgroups.js";
 import { OwnerIndex } from "../../proc/owner-index.js";
-import { IDLE_BUCKETS_MS, idleBucket } from "../../report/tally.js";
+import { IDLE_BUCKETS_MS, idleBucket, idleBucketLabel } from "../../report/tally.js";
 import { collectSockets } from "../../scan/collect.js";
 import type { SocketFilter } from "../../select/socket-filter.js";
 import type { Bucket } from "../output/bars.js";
@@ -34,17 +34,6 @@ export interface SourceOptions {
   owners: boolean;
   ownersEveryMs?: number;
 }
-
-const label = (ms: number | undefined): string =>
-  ms === undefined
-    ? "+Inf"
-    : ms % 86_400_000 === 0
-      ? `${ms / 86_400_000}d`
-      : ms % 3_600_000 === 0
-        ? `${ms / 3_600_000}h`
-        : ms % 60_000 === 0
-          ? `${ms / 60_000}m`
-          : `${ms / 1000}s`;
 
 export class TopSource {
   private readonly cgroups = new CgroupIndex();
@@ -119,7 +108,7 @@ export class TopSource {
     return {
       total: sockets.length,
       byState,
-      idle: idle.map((count, i) => ({ le: label(IDLE_BUCKETS_MS[i]), count })),
+      idle: idle.map((count, i) => ({ le: idleBucketLabel(i), count })),
       established,
       keepaliveArmed,
       pressure: this.pressure(timeWait),
