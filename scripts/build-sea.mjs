@@ -67,7 +67,9 @@ mkdirSync(OUT, { recursive: true });
 const bundled = {
   ...common,
   outdir: OUT,
-  external: [],
+  // ink and React (for `top`) are ES modules with top-level awaits, which a CommonJS bundle cannot
+  // hold: the single executable has no `top`, and says so.
+  external: ["ink", "react", "ansi-escapes"],
   plugins: [lazyChildProcess, koffiNative, bundledKoffi],
 };
 await Promise.all([

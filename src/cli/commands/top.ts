@@ -1,7 +1,7 @@
 // `idlereap top`: the live, full-screen view of TCP connections (htop for sockets), over the same
 // scan and filters as `ls`. The terminal is given back on every way out: q, Ctrl-C, SIGTERM, a crash.
 import { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { IdlereapError, UsageError } from "../../errors.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { compileFilter } from "../../select/socket-filter.js";
 import {
@@ -83,7 +83,7 @@ async function runTop(flags: TopFlags): Promise<void> {
     group,
     filter: flags.filter ?? "",
     color: colorEnabled(color, stdout),
-    netns: flags.netns?.join(",") ?? "host",
+    netns: namespaces.map((n) => n.name).join(","),
     close: { namespaces, protect, graceMs },
   };
   await show(config, stdout);
@@ -96,7 +96,13 @@ async function show(config: TopConfig, stdout: NodeJS.WriteStream): Promise<void
     import("react"),
     import("ansi-escapes"),
     import("../top/top-app.js"),
-  ]);
+  ]).catch((err: unknown) => {
+    // The single executable carries no ink (an ES module with top-level await cannot be bundled).
+    throw new IdlereapError(
+      "IDLEREAP_ERR_CLI_USAGE",
+      `top needs the ink terminal library, which this build does not carry (${(err as Error).message}); install idlereap with npm to use top`,
+    );
+  });
   // React is CommonJS: its namespace is `default` when imported from an ES module, itself from CommonJS.
   const React = ((react as unknown as { default?: typeof react }).default ?? react) as typeof react;
   let restored = false;
