@@ -18,6 +18,7 @@ export interface FilterFlags {
   comm?: string[];
   idleOver?: string;
   keepalive?: string;
+  holdersOver?: string;
   process?: boolean;
 }
 
@@ -57,6 +58,10 @@ export function addFilterOptions(cmd: Command): Command {
     .option("--comm <names>", "owner command name (glob with *)", collect)
     .option("--idle-over <duration>", "only sockets with no application data for at least this long, e.g. 5m")
     .option("--keepalive <on|off>", "only sockets whose keepalive timer is (on) or is not (off) armed")
+    .option(
+      "--holders-over <n>",
+      "only sockets held by more than N descriptors (1: a kept dup() or an inherited descriptor)",
+    )
     .option("--no-process", "skip the owner lookup in /proc (faster)");
 }
 
@@ -109,6 +114,7 @@ export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
       }
       spec.keepalive = ["on", "yes", "true"].includes(flags.keepalive);
     }
+    if (flags.holdersOver !== undefined) spec.holdersOver = parseCount(flags.holdersOver, "--holders-over");
     return spec;
   });
 }
@@ -122,6 +128,12 @@ export function parsePortFlag(text: string, key: string): number {
 
 function parsePid(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw usage(`--pid: "${text}" is not a process id`, "--pid");
+  return Number(text);
+}
+
+/** A count flag: digits only, 0 or more. */
+function parseCount(text: string, key: string): number {
+  if (!/^\d+$/.test(text)) throw usage(`${key}: "${text}" is not a count (0 or more)`, key);
   return Number(text);
 }
 

@@ -54,6 +54,7 @@ export class OwnerCache {
       if (!o) continue;
       socket.pid = o.pid;
       socket.fd = o.fd;
+      socket.holders = o.holders ?? 1;
       socket.command = o.command;
     }
   }

@@ -32,6 +32,7 @@ const SORTS: Record<string, (a: TcpSocket, b: TcpSocket) => number> = {
   pid: (a, b) => (a.pid ?? 0) - (b.pid ?? 0),
   command: (a, b) => (a.command ?? "").localeCompare(b.command ?? ""),
   unacked: (a, b) => (b.unacked ?? 0) - (a.unacked ?? 0),
+  holders: (a, b) => b.holders - a.holders,
 };
 
 export function lsCommand(): Command {
@@ -74,6 +75,10 @@ async function runLs(flags: LsFlags): Promise<void> {
   reportScanErrors(results, flags.netns?.includes("all"));
 }
 
+// A socket held by several descriptors says so: closing the listed one alone closes nothing.
+const processText = (s: TcpSocket): string =>
+  s.pid === null ? "-" : `${s.command}/${s.pid} fd=${s.fd}${s.holders > 1 ? ` holders=${s.holders}` : ""}`;
+
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
 
 function printTable(sockets: TcpSocket[], showNetns: boolean): void {
@@ -87,7 +92,7 @@ function printTable(sockets: TcpSocket[], showNetns: boolean): void {
     { header: "IDLE", value: (s) => ms(s.idleMs), align: "right" },
     { header: "RTT", value: (s) => (s.rttMs === null ? "-" : `${s.rttMs.toFixed(2)}ms`), align: "right" },
     { header: "TIMER", value: (s) => (s.timer === "off" ? "-" : s.timer) },
-    { header: "PROCESS", value: (s) => (s.pid === null ? "-" : `${s.command}/${s.pid} fd=${s.fd}`) },
+    { header: "PROCESS", value: processText },
   ];
   io.stdout.write(`${renderTable(sockets, columns)}\n`);
 }
