@@ -20,6 +20,7 @@ function status(over: Partial<NetnsStatus> = {}): NetnsStatus {
     closeWait: { total: 0, byProcess: [] },
     finWait2: { total: 0, heldByProcess: [] },
     deadPeers: { total: 0, sockets: [] },
+    holders: null,
     keepalive: {
       established: 0,
       armed: 0,
