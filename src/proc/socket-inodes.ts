@@ -9,6 +9,8 @@ const TABLES: readonly [file: string, column: number][] = [
   ["udp6", 9],
   ["udplite", 9],
   ["udplite6", 9],
+  ["icmp", 9],
+  ["icmp6", 9],
   ["raw", 9],
   ["raw6", 9],
   ["netlink", 9],
@@ -29,7 +31,7 @@ export function parseInodeColumn(text: string, column: number, into: Set<number>
 }
 
 /**
- * Inodes of the unix, UDP, raw, netlink and packet sockets of the network namespace `pid` lives in
+ * Inodes of the unix, UDP, ICMP (ping), raw, netlink and packet sockets of the network namespace `pid` lives in
  * (/proc/PID/net shows the tables of the process's namespace). A table that cannot be read is skipped.
  */
 export function nonTcpSocketInodes(pid: number, procRoot = "/proc"): Set<number> {
