@@ -109,8 +109,9 @@ const K_UID = lit('","uid":');
 const K_NO_CGROUP = lit(',"cgroupId":null,"cgroup":null,"unit":null,"container":null,"pod":null');
 const K_PID = lit(',"pid":');
 const K_FD = lit(',"fd":');
+const K_HOLDERS = lit(',"holders":');
 const K_NO_COMMAND = lit(',"command":""}');
-const K_NO_OWNER = lit(',"pid":null,"fd":null,"command":null}');
+const K_NO_OWNER = lit(',"pid":null,"fd":null,"holders":0,"command":null}');
 const K_NULL = lit("null");
 const K_FIRST = lit("\n");
 const K_NEXT = lit(",\n");
@@ -278,13 +279,15 @@ function cgroupText(id: u64): u64 {
 
 // ---- Owners -----------------------------------------------------------------------------------
 
-// Socket inode → pid, fd; pid → command text. Filled from JavaScript: reserveOwners() returns an
-// input area, JavaScript writes (inode, pid, fd) triples in walk order (ascending pid: the first
-// of an inode wins, as the lowest pid holding it), then (pid, text offset, text length) triples,
-// then the texts into it, and indexOwners() builds the tables.
+// Socket inode → pid, fd, holders; pid → command text. Filled from JavaScript: reserveOwners()
+// returns an input area, JavaScript writes (inode, pid, fd) triples in walk order (ascending pid:
+// the first of an inode wins, as the lowest pid holding it; the later ones only count as holders),
+// then (pid, text offset, text length) triples, then the texts into it, and indexOwners() builds
+// the tables.
 let ownersOn = false;
 let sockMask: u32 = 0;
-let sockTable: usize = 0; // inode u32 (0 = empty), pid u32, fd u32
+let sockTable: usize = 0; // inode u32 (0 = empty), pid u32, fd u32, holders u32
+const SOCK_SLOT: usize = 16;
 let procMask: u32 = 0;
 let procTable: usize = 0; // pid u32 (0 = empty), text address u32, text length u32
 let input: usize = 0;
@@ -308,7 +311,7 @@ export function reserveOwners(sockets: u32, processes: u32, textBytes: u32): usi
     inputSize = need + (need >> 1);
     input = heap.alloc(inputSize);
   }
-  const tables = (<usize>slots(sockets) + <usize>slots(processes)) * 12;
+  const tables = <usize>slots(sockets) * SOCK_SLOT + <usize>slots(processes) * 12;
   if (tables > tableSize) {
     tableSize = tables + (tables >> 1);
     sockTable = heap.alloc(tableSize);
@@ -322,15 +325,19 @@ export function indexOwners(sockets: u32, processes: u32): void {
   const procSlots = slots(processes);
   sockMask = sockSlots - 1;
   procMask = procSlots - 1;
-  procTable = sockTable + <usize>sockSlots * 12;
-  memory.fill(sockTable, 0, (<usize>sockSlots + <usize>procSlots) * 12);
+  procTable = sockTable + <usize>sockSlots * SOCK_SLOT;
+  memory.fill(sockTable, 0, <usize>sockSlots * SOCK_SLOT + <usize>procSlots * 12);
   for (let i: u32 = 0; i < sockets; i++) {
     const e = input + <usize>i * 12;
     const s = sockSlot(load<u32>(e));
-    if (load<u32>(s) !== 0) continue; // held by a lower pid, seen first
+    if (load<u32>(s) !== 0) {
+      store<u32>(s, load<u32>(s, 12) + 1, 12); // held by a lower pid, seen first
+      continue;
+    }
     store<u32>(s, load<u32>(e));
     store<u32>(s, load<u32>(e, 4), 4);
     store<u32>(s, load<u32>(e, 8), 8);
+    store<u32>(s, 1, 12);
   }
   const texts = input + (<usize>sockets + <usize>processes) * 12;
   maxCommandLen = 0;
@@ -353,10 +360,10 @@ export function clearOwners(): void {
 
 function sockSlot(inode: u32): usize {
   let i = (inode * 0x9e3779b1) & sockMask;
-  let s = sockTable + <usize>i * 12;
+  let s = sockTable + <usize>i * SOCK_SLOT;
   while (load<u32>(s) !== inode && load<u32>(s) !== 0) {
     i = (i + 1) & sockMask;
-    s = sockTable + <usize>i * 12;
+    s = sockTable + <usize>i * SOCK_SLOT;
   }
   return s;
 }
@@ -378,6 +385,7 @@ function ownerTail(at: usize, inode: u32): usize {
   const pid = load<u32>(s, 4);
   at = decimal(put(at, K_PID), pid);
   at = decimal(put(at, K_FD), load<u32>(s, 8));
+  at = decimal(put(at, K_HOLDERS), load<u32>(s, 12));
   const p = procSlot(pid);
   if (load<u32>(p) !== pid) return put(at, K_NO_COMMAND);
   const len = <usize>load<u32>(p, 8);

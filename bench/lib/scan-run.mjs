@@ -5,7 +5,7 @@ import { scanNamespaces } from "../../dist/scan/scan.js";
 import { compileFilter } from "../../dist/select/socket-filter.js";
 
 const rounds = Number(process.argv[2] ?? 5);
-const ns = resolveNetns("host");
+const ns = resolveNetns("current");
 const filter = compileFilter({ states: "all" });
 const times = [];
 let sockets = 0;

@@ -21,6 +21,7 @@ export interface FilterFlags {
   idleOver?: string;
   deadPeerOver?: string;
   keepalive?: string;
+  holdersOver?: string;
   process?: boolean;
 }
 
@@ -64,6 +65,10 @@ export function addFilterOptions(cmd: Command): Command {
       "only sockets whose peer has not acknowledged data or keepalive probes for at least this long, e.g. 30s",
     )
     .option("--keepalive <on|off>", "only sockets whose keepalive timer is (on) or is not (off) armed")
+    .option(
+      "--holders-over <n>",
+      "only sockets held by more than N descriptors (1: a kept dup() or an inherited descriptor)",
+    )
     .option("--no-process", "skip the owner lookup in /proc (faster)");
 }
 
@@ -119,6 +124,7 @@ export function filterSpecFromFlags(flags: FilterFlags): SocketFilterSpec {
       }
       spec.keepalive = ["on", "yes", "true"].includes(flags.keepalive);
     }
+    if (flags.holdersOver !== undefined) spec.holdersOver = parseCount(flags.holdersOver, "--holders-over");
     return spec;
   });
 }
@@ -153,6 +159,12 @@ export function parsePortFlag(text: string, key: string): number {
 
 function parsePid(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw usage(`--pid: "${text}" is not a process id`, "--pid");
+  return Number(text);
+}
+
+/** A count flag: digits only, 0 or more. */
+function parseCount(text: string, key: string): number {
+  if (!/^\d+$/.test(text)) throw usage(`${key}: "${text}" is not a count (0 or more)`, key);
   return Number(text);
 }
 

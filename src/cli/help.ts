@@ -16,7 +16,7 @@ const HOMEPAGE = "https://github.com/idlereap/idlereap#readme";
 function docsLine(topic: string): string {
   if (topic !== "README") return `Docs: ${docsPath(topic)}`;
   const dir = fileURLToPath(new URL("../../docs/", import.meta.url));
-  return `Documentation: ${dir} (one page per command) and ${HOMEPAGE}`;
+  return `Documentation: ${dir} (one page per command) and ${HOMEPAGE}; the overview: ${docsPath(topic)}`;
 }
 
 /**

@@ -51,6 +51,7 @@ export class OwnerCache {
       if (!o) continue;
       socket.pid = o.pid;
       socket.fd = o.fd;
+      socket.holders = o.holders ?? 1;
       socket.command = o.command;
     }
   }

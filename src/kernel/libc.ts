@@ -35,6 +35,10 @@ export const SO_RCVBUF = 8;
 export const SO_SNDBUF = 7;
 export const SO_RCVTIMEO = 20;
 export const SO_TYPE = 3;
+export const SO_PROTOCOL = 38;
+export const SO_DOMAIN = 39;
+/** getsockopt(IPPROTO_TCP, TCP_INFO): struct tcp_info, as in the sock_diag dump. */
+export const TCP_INFO_OPT = 11;
 export const TCP_KEEPIDLE = 4;
 export const TCP_KEEPINTVL = 5;
 export const TCP_KEEPCNT = 6;
@@ -99,6 +103,13 @@ export function getsockoptInt(fd: number, level: number, name: number): number {
   optLen[0] = 4;
   check("getsockopt", c.getsockopt(fd, level, name, optInt, optLen));
   return optInt.readInt32LE(0);
+}
+
+/** getsockopt(2) of a struct into `out`: the length the kernel wrote (tcp_info is shorter on older kernels). */
+export function getsockoptBytes(fd: number, level: number, name: number, out: Uint8Array): number {
+  const len = [out.byteLength];
+  check("getsockopt", c.getsockopt(fd, level, name, out, len));
+  return len[0] as number;
 }
 
 /** Sets a receive timeout so that a stuck kernel dump ends in EAGAIN instead of a hang. */

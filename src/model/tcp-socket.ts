@@ -68,6 +68,11 @@ export interface TcpSocket {
   pod: string | null;
   pid: number | null;
   fd: number | null;
+  /**
+   * Descriptors holding the socket in all processes: 1 normally, more when a process kept a dup()
+   * or a child inherited it (closing one descriptor then closes nothing); 0 when no owner was found.
+   */
+  holders: number;
   command: string | null;
   /** The scan's id bytes, when the socket came from a scan that kept them (see keepScanId). */
   [SCAN_ID]?: SockId;
@@ -75,7 +80,7 @@ export interface TcpSocket {
 
 /** The owner a listed socket carries, or undefined when no process was found holding it. */
 export function ownerOfSocket(s: TcpSocket): Owner | undefined {
-  return s.pid === null ? undefined : { pid: s.pid, fd: s.fd ?? -1, command: s.command };
+  return s.pid === null ? undefined : { pid: s.pid, fd: s.fd ?? -1, command: s.command, holders: s.holders };
 }
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
@@ -126,6 +131,7 @@ export function socketFromView(
     pod: cgroup?.pod ?? null,
     pid: owner ? owner.pid : null,
     fd: owner ? owner.fd : null,
+    holders: owner ? (owner.holders ?? 1) : 0,
     command: owner ? owner.command : null,
   };
 }

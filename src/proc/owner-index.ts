@@ -20,6 +20,15 @@ export interface Owner {
   fd: number;
   /** /proc/PID/comm; null when the process went away before it was read. */
   command: string | null;
+  /** Descriptors holding the socket in all processes (1: this one only); absent when not counted. */
+  holders?: number;
+}
+
+/** One descriptor holding a socket. */
+export interface Holder {
+  pid: number;
+  fd: number;
+  command: string | null;
 }
 
 export class OwnerIndex {
@@ -42,7 +51,38 @@ export class OwnerIndex {
   ownerOf(inode: number): Owner | undefined {
     const o = this.map.owners.get(inode);
     if (o === undefined) return undefined;
-    return { pid: o.pid, fd: o.fd, command: this.map.processes.get(o.pid)?.command ?? null };
+    return {
+      pid: o.pid,
+      fd: o.fd,
+      command: this.map.processes.get(o.pid)?.command ?? null,
+      holders: o.holders,
+    };
+  }
+
+  /** Every descriptor seen holding the socket, the owner first, then by pid and fd. */
+  holdersOf(inode: number): Holder[] {
+    const o = this.map.owners.get(inode);
+    if (o === undefined) return [];
+    const out = [this.#holder(o.pid, o.fd)];
+    const others = o.others ?? [];
+    for (let i = 0; i + 1 < others.length; i += 2)
+      out.push(this.#holder(others[i] as number, others[i + 1] as number));
+    const rest = out.slice(1).sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+    return [out[0] as Holder, ...rest];
+  }
+
+  /** Sockets held by more than one descriptor: inode → holder count. */
+  *shared(): IterableIterator<[number, number]> {
+    for (const [inode, o] of this.map.owners) if (o.holders > 1) yield [inode, o.holders];
+  }
+
+  /** Every socket inode seen. */
+  inodes(): IterableIterator<number> {
+    return this.map.owners.keys();
+  }
+
+  #holder(pid: number, fd: number): Holder {
+    return { pid, fd, command: this.commandOf(pid) };
   }
 
   pidOf(inode: number): number | undefined {

@@ -7,14 +7,16 @@ import { type FdWalkStats, type SocketSink, walkFds } from "./fd-walk.js";
 import { parseComm } from "./parse.js";
 import { listPids } from "./pids.js";
 
-/** The walk's record of one socket: its lowest-pid holder and how many processes hold it. */
+/** The walk's record of one socket: its lowest-pid holder and every other descriptor holding it. */
 export interface OwnerEntry {
   /** The lowest pid seen holding the socket (after fork(), parent and child share it). */
   readonly pid: number;
   /** The descriptor number in that process. */
   readonly fd: number;
-  /** Processes seen holding the socket; a lower bound when the walk stopped early. */
+  /** Descriptors seen holding the socket, in any process; a lower bound when the walk stopped early. */
   holders: number;
+  /** The other holders as pid, fd pairs, flat; present only when there are any. */
+  others?: number[];
 }
 
 export interface OwnerProcess {
@@ -37,6 +39,11 @@ export interface SocketOwnerOptions {
   readonly netnsInode?: number;
   /** Walks only these pids instead of every process. */
   readonly pids?: Iterable<number>;
+  /**
+   * Keeps walking after every wanted socket (of a Set) is found, so that every holder is seen and
+   * `holders` is exact; default false (the walk stops at the last wanted socket's first holder).
+   */
+  readonly everyHolder?: boolean;
 }
 
 export interface SocketOwnerStats extends Omit<FdWalkStats, "stopped"> {
@@ -57,7 +64,7 @@ export function findSocketOwners(options: SocketOwnerOptions = {}): SocketOwnerM
   const started = performance.now();
   const procRoot = options.procRoot ?? "/proc";
   const pids = options.pids ? [...options.pids].sort((a, b) => a - b) : listPids(procRoot);
-  const builder = new OwnerMapBuilder(options.wanted);
+  const builder = new OwnerMapBuilder(options.wanted, options.everyHolder);
   const walk = { procRoot, pids, wants: wantsOf(options.wanted), netnsInode: options.netnsInode };
   return builder.finish(procRoot, walkFds(walk, builder), started);
 }
@@ -68,15 +75,20 @@ export function wantsOf(wanted: WantedSockets | undefined): (inode: number) => b
   return (inode) => wanted.has(inode);
 }
 
-/** Collects walked sockets into the owner map; the lowest pid of several holders wins, in any order. */
+/**
+ * Collects walked sockets into the owner map; the lowest pid of several holders is the owner, in
+ * any order, and the others are kept beside it (a kept duplicate, an inherited descriptor).
+ */
 export class OwnerMapBuilder implements SocketSink {
   readonly owners = new Map<number, OwnerEntry>();
   readonly processes = new Map<number, OwnerProcess>();
   #remaining: number;
   readonly #bounded: boolean;
+  readonly #stops: boolean;
 
-  constructor(wanted: WantedSockets | undefined) {
+  constructor(wanted: WantedSockets | undefined, everyHolder = false) {
     this.#bounded = wanted !== undefined && typeof wanted !== "function";
+    this.#stops = this.#bounded && !everyHolder;
     this.#remaining = this.#bounded ? (wanted as ReadonlySet<number>).size : Number.POSITIVE_INFINITY;
   }
 
@@ -89,13 +101,19 @@ export class OwnerMapBuilder implements SocketSink {
     if (seen === undefined) {
       this.owners.set(inode, { pid, fd, holders: 1 });
       this.#count(pid, 1);
-      return --this.#remaining <= 0;
+      return --this.#remaining <= 0 && this.#stops;
     }
+    const others = seen.others ?? [];
     if (pid < seen.pid) {
-      this.owners.set(inode, { pid, fd, holders: seen.holders + 1 });
+      others.push(seen.pid, seen.fd);
+      this.owners.set(inode, { pid, fd, holders: seen.holders + 1, others });
       this.#count(seen.pid, -1);
       this.#count(pid, 1);
-    } else seen.holders++;
+    } else {
+      others.push(pid, fd);
+      seen.holders++;
+      seen.others = others;
+    }
     return false;
   }
 
@@ -104,10 +122,24 @@ export class OwnerMapBuilder implements SocketSink {
     for (const proc of this.processes.values()) {
       if (proc.sockets > 0) proc.command = readComm(proc.pid, procRoot);
     }
+    for (const pid of this.#otherHolderPids()) {
+      const proc = this.processes.get(pid);
+      if (proc !== undefined && proc.command === undefined) proc.command = readComm(pid, procRoot);
+    }
     const { walked, otherNetns, unreadable, links } = walk;
     const complete = this.#bounded && this.#remaining <= 0;
     const stats = { walked, otherNetns, unreadable, links, complete, elapsedMs: performance.now() - started };
     return { owners: this.owners, processes: this.processes, stats };
+  }
+
+  /** Pids that hold a socket only as a second holder (their commands are named too). */
+  #otherHolderPids(): Set<number> {
+    const pids = new Set<number>();
+    for (const o of this.owners.values()) {
+      const others = o.others;
+      if (others !== undefined) for (let i = 0; i < others.length; i += 2) pids.add(others[i] as number);
+    }
+    return pids;
   }
 
   #count(pid: number, delta: number): void {

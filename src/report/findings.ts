@@ -5,7 +5,14 @@ import { CURRENT_NETNS } from "../kernel/netns.js";
 import type { Resource } from "../pressure/netns-pressure.js";
 import { formatDuration } from "../util/duration.js";
 import { plural } from "../util/plural.js";
-import type { NetnsStatus, ProcessCount, StatusFinding, StatusSeverity } from "./status-report.js";
+import type {
+  NetnsStatus,
+  ProcessCount,
+  SharedSocket,
+  SocketHolder,
+  StatusFinding,
+  StatusSeverity,
+} from "./status-report.js";
 import { STATUS_SEVERITIES } from "./status-report.js";
 
 const CLOUD_IDLE_TIMEOUT_S = 350; // AWS NLB and NAT gateway, the shortest of the common ones
@@ -39,6 +46,7 @@ export function findingsFor(st: NetnsStatus): StatusFinding[] {
   }
   deadPeerFindings(st, add, nsFlag);
   keepaliveFindings(st, add, nsFlag);
+  holderFindings(st, add, nsFlag);
   const longIdle = st.established.idleHistogram
     .filter((_b, i, all) => i >= all.findIndex((x) => x.le === "1h") + 1)
     .reduce((n, b) => n + b.count, 0);
@@ -143,6 +151,53 @@ function deadPeerFindings(st: NetnsStatus, add: Add, nsFlag: string): void {
       `idlereap probe${nsFlag} --state established --idle-over 1m`,
     );
   }
+}
+
+/** Shared connections grouped by who holds them: one finding per kind and set of holder pids. */
+function holderFindings(st: NetnsStatus, add: Add, nsFlag: string): void {
+  const h = st.holders;
+  if (h === null) return;
+  const groups = new Map<string, SharedSocket[]>();
+  for (const s of h.shared.sockets) {
+    const key = `${s.kind} ${[...new Set(s.holders.map((x) => x.pid))].join(",")}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  for (const list of groups.values()) {
+    const first = list[0] as SharedSocket;
+    const stale = list.some((s) => (s.idleMs ?? 0) >= STALE_MS || s.state === "close-wait");
+    const oldest = Math.max(...list.map((s) => s.idleMs ?? 0));
+    const holders = describeHolders(first.holders);
+    const why =
+      first.kind === "same-process"
+        ? "a dup() kept by the application or a library: closing one descriptor sends nothing"
+        : "a descriptor inherited by a child (no close-on-exec): the connection lives as long as every holder";
+    add(
+      first.kind === "same-process" ? "shared-socket-same-process" : "shared-socket-cross-process",
+      stale ? "warning" : "info",
+      `${list.length} connection(s) held by several descriptors (${holders}), oldest idle ${formatDuration(oldest)}, states ${[...new Set(list.map((s) => s.state))].join(", ")}: ${why}`,
+      `idlereap ls${nsFlag} --state all --holders-over 1 --pid ${first.holders[0]?.pid}`,
+    );
+  }
+  for (const p of h.closedHeld.byProcess) {
+    add(
+      "closed-socket-held",
+      p.count >= 1000 ? "critical" : "warning",
+      `${p.command ?? "?"}/${p.pid} holds ${p.count} descriptor(s) of TCP connections already closed (fds ${p.fds.join(",")}${p.count > p.fds.length ? ",..." : ""}): a descriptor leak the kernel's socket table no longer shows; only the application can free them: fix it to close() them, or restart it`,
+      `ls -l /proc/${p.pid}/fd`,
+    );
+  }
+}
+
+/** "python3/12 fds 4,5" or "python3/12 fd 4, sleep/13 fd 4". */
+function describeHolders(holders: SocketHolder[]): string {
+  const byPid = new Map<number, SocketHolder[]>();
+  for (const x of holders) byPid.set(x.pid, [...(byPid.get(x.pid) ?? []), x]);
+  return [...byPid.values()]
+    .map(
+      (l) =>
+        `${l[0]?.command ?? "?"}/${l[0]?.pid} fd${l.length > 1 ? "s" : ""} ${l.map((x) => x.fd).join(",")}`,
+    )
+    .join(", ");
 }
 
 const PRESSURE_FIX: Record<Resource, string> = {

@@ -24,6 +24,56 @@ export interface ProcessCount {
   maxIdleMs: number;
 }
 
+/** One descriptor holding a socket. */
+export interface SocketHolder {
+  pid: number;
+  fd: number;
+  command: string | null;
+}
+
+/**
+ * A connection held by more than one descriptor: closing one of them sends nothing. Same-process:
+ * likely a dup() kept by a library; cross-process: a descriptor a child inherited.
+ */
+export interface SharedSocket {
+  kind: "same-process" | "cross-process";
+  state: string;
+  local: string;
+  peer: string;
+  idleMs: number | null;
+  inode: number;
+  holders: SocketHolder[];
+}
+
+/** A process holding descriptors of TCP connections that are closed (gone from the kernel's table). */
+export interface ClosedHeldProcess {
+  pid: number;
+  command: string | null;
+  count: number;
+  /** The descriptors, the first few. */
+  fds: number[];
+}
+
+export interface HoldersStatus {
+  shared: {
+    /** Connections (any state but listen) held by more than one descriptor. */
+    total: number;
+    sameProcess: number;
+    crossProcess: number;
+    /** Listening sockets held by several descriptors: shared on purpose (pre-fork, socket activation); not flagged. */
+    sharedListeners: number;
+    /** The idlest ones, at most 50. */
+    sockets: SharedSocket[];
+  };
+  closedHeld: {
+    /** Descriptors confirmed (pidfd_getfd, tcp_info) to hold closed TCP connections. */
+    total: number;
+    /** Socket descriptors in no table of the namespace that could not be checked (not permitted, or past the bound). */
+    unconfirmed: number;
+    byProcess: ClosedHeldProcess[];
+  };
+}
+
 export interface NetnsStatus {
   netns: string;
   scanMs: number;
@@ -51,6 +101,8 @@ export interface NetnsStatus {
   };
   pressure: PressureReading[];
   processes: { pid: number; command: string | null; fds: number; limit: number; ratio: number }[];
+  /** Sockets held by several descriptors, and descriptors of closed connections (null without --process). */
+  holders: HoldersStatus | null;
   findings: StatusFinding[];
 }
 

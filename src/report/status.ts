@@ -12,6 +12,7 @@ import { cgroupResolver } from "../scan/collect.js";
 import { scanNamespaces } from "../scan/scan.js";
 import { compileFilter } from "../select/socket-filter.js";
 import { findingsFor } from "./findings.js";
+import { holdersStatus, InodeStates } from "./holders.js";
 import type { NetnsStatus, ProcessCount, StatusReport } from "./status-report.js";
 import { IDLE_BUCKETS_MS, type InodeList, idleBucketLabel, NetnsTally } from "./tally.js";
 
@@ -82,7 +83,11 @@ async function statusOf(
     netnsInode: ns.inode,
     ...(options.procRoot ? { procRoot: options.procRoot } : {}),
   });
-  const [result] = scanNamespaces([ns], { filter: ALL }, (v) => tally.add(v));
+  const states = new InodeStates();
+  const [result] = scanNamespaces([ns], { filter: ALL }, (v) => {
+    tally.add(v);
+    states.add(v.inode, v.stateNumber);
+  });
   const walked = await walking;
   const owners = walked ? new OwnerIndex(walked) : undefined;
   if (result?.error) throw result.error;
@@ -119,6 +124,7 @@ async function statusOf(
     keepalive: keepaliveSection(tally, settings, owners),
     pressure,
     processes: processPressure(owners, tcpOwnerPids(tally, owners), options.procRoot),
+    holders: owners ? holdersStatus(ns, owners, states, { procRoot: options.procRoot }) : null,
     findings: [],
   };
   st.findings = findingsFor(st);

@@ -57,8 +57,10 @@ function walkOwners(
   options: CollectOptions,
   wanted: ReadonlySet<number> | undefined,
 ): OwnerIndex {
+  // Every holder, so that `holders` is exact: the walk does not stop at the last socket's first one.
   return OwnerIndex.walk({
     netnsInode: ns.inode,
+    everyHolder: true,
     ...(options.procRoot ? { procRoot: options.procRoot } : {}),
     ...(wanted ? { wanted } : {}),
     ...(options.pids?.length ? { pids: options.pids } : {}),
@@ -84,6 +86,7 @@ function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options
     if (owner) {
       s.pid = owner.pid;
       s.fd = owner.fd;
+      s.holders = owner.holders ?? 1;
       s.command = owner.command;
     }
   }

@@ -25,12 +25,14 @@ export interface SocketFilterSpec {
   /** Only sockets whose peer has not answered for at least this long (model/dead-peer.ts), ms. */
   deadPeerOverMs?: number;
   keepalive?: boolean;
+  /** Only sockets held by more than this many descriptors (all processes together). */
+  holdersOver?: number;
 }
 
 export interface SocketFilter {
   readonly statesMask: number;
   readonly bytecode: Buffer;
-  /** Whether matching needs the owner walk (pid or command conditions). */
+  /** Whether matching needs the owner walk (pid, command or holder conditions). */
   readonly needsOwners: boolean;
   /** Whether matching needs tcp_info from the kernel (idle conditions). */
   readonly needsInfo: boolean;
@@ -67,11 +69,12 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
   const keepalive = spec.keepalive;
   const pids = spec.pids?.length ? new Set(spec.pids) : undefined;
   const commands = spec.commands?.length ? spec.commands : undefined;
+  const holdersOver = spec.holdersOver;
 
   return {
     statesMask,
     bytecode: compileBytecode(clauses),
-    needsOwners: pids !== undefined || commands !== undefined,
+    needsOwners: pids !== undefined || commands !== undefined || holdersOver !== undefined,
     needsInfo: idleOver !== undefined || deadPeerOver !== undefined,
     kernelExact:
       clauses.length === 0 && idleOver === undefined && deadPeerOver === undefined && keepalive === undefined,
@@ -93,6 +96,7 @@ export function compileFilter(spec: SocketFilterSpec): SocketFilter {
     matchOwner(owner) {
       if (pids && (!owner || !pids.has(owner.pid))) return false;
       if (commands && (!owner || !matchAnyGlob(commands, owner.command ?? ""))) return false;
+      if (holdersOver !== undefined && (owner?.holders ?? (owner ? 1 : 0)) <= holdersOver) return false;
       return true;
     },
   };

@@ -45,6 +45,7 @@ const base: TcpSocket = {
   pod: "0f0e0d0c-0b0a-0908-0706-050403020100",
   pid: 77,
   fd: 12,
+  holders: 1,
   command: 'a "quoted"\ncommand',
 };
 
@@ -68,6 +69,7 @@ test("socket JSON text is exactly what JSON.stringify writes", () => {
     pod: null,
     pid: null,
     fd: null,
+    holders: 0,
     command: null,
   };
   for (const s of [base, nulls]) {
@@ -123,7 +125,7 @@ const SEQ = fixture.readUInt32LE(8);
 const INFO = new DiagMessageView().reset(fixture, 0, fixture.length).infoOff;
 
 type Cgroup = { path: string; unit: string | null; container: string | null; pod: string | null };
-type Owner = { pid: number; fd: number; command: string };
+type Owner = { pid: number; fd: number; command: string; holders?: number };
 
 /** A writer whose output collects in a string, and the array elements of that string. */
 function writerFor(cgroup: Cgroup | undefined) {
@@ -209,6 +211,28 @@ test("socket JSON written from the reply equals the object's JSON", () => {
     assert.equal(writeOne(reply, "blue", cg, owner), expectedOf(reply, "blue", cg, owner));
     assert.equal(writeOne(reply, "ns\\1"), expectedOf(reply, "ns\\1"));
   }
+});
+
+test("the writer takes the first holder of a socket and counts every descriptor that holds it", () => {
+  const { writer, elements } = writerFor(undefined);
+  writer.netns("blue");
+  const inode = new DiagMessageView().reset(fixture, 0, fixture.length).inode;
+  // Walk order: pid 9 holds it twice (a kept dup), pid 11 once (an inherited descriptor).
+  const triples = Float64Array.from([inode, 9, 4, inode, 9, 7, inode + 1, 9, 8, inode, 11, 3]);
+  writer.owners(
+    triples,
+    new Map([
+      [9, "srv"],
+      [11, "child"],
+    ]),
+  );
+  fixture.copy(writer.buffer);
+  writer.writeView(new DiagMessageView().reset(writer.buffer, 0, fixture.length));
+  const [only] = elements();
+  const parsed = JSON.parse(only as string);
+  assert.deepEqual([parsed.pid, parsed.fd, parsed.holders, parsed.command], [9, 4, 3, "srv"]);
+  const owner = { pid: 9, fd: 4, command: "srv", holders: 3 };
+  assert.equal(only, expectedOf(fixture, "blue", undefined, owner));
 });
 
 test("the writer writes a receive buffer of replies at once, up to the dump's end", () => {

@@ -30,7 +30,7 @@ test("replaying thread replies keeps the lowest pid and adds up holders", () => 
   replayReply(builder, stats, walkPart(1, [11, 12]));
   replayReply(builder, stats, walkPart(2, [10, 13]));
   const merged = builder.finish(root, stats, performance.now());
-  assert.deepEqual(merged.owners.get(1), { pid: 10, fd: 3, holders: 3 });
+  assert.deepEqual(merged.owners.get(1), { pid: 10, fd: 3, holders: 3, others: [11, 3, 13, 4] });
   assert.deepEqual(merged.owners.get(5), { pid: 12, fd: 8, holders: 1 });
   assert.equal(merged.owners.size, 6);
   assert.equal(merged.stats.walked, 4);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { netnsInodeOf } from "../../src/proc/netns-inventory.js";
+import { OwnerIndex } from "../../src/proc/owner-index.js";
 import { findSocketOwners } from "../../src/proc/socket-owners.js";
 import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
@@ -38,13 +39,27 @@ const netnsA = statSync(join(root, "netns-a")).ino;
 
 test("maps every socket to its first holder with the descriptor number", () => {
   const m = findSocketOwners({ procRoot: root });
-  assert.deepEqual(m.owners.get(111), { pid: 100, fd: 3, holders: 2 });
+  assert.deepEqual(m.owners.get(111), { pid: 100, fd: 3, holders: 2, others: [200, 5] });
   assert.deepEqual(m.owners.get(222), { pid: 100, fd: 4, holders: 1 });
   assert.deepEqual(m.owners.get(333), { pid: 100, fd: 7, holders: 1 });
   assert.deepEqual(m.owners.get(444), { pid: 200, fd: 6, holders: 1 });
   assert.deepEqual(m.owners.get(555), { pid: 300, fd: 3, holders: 1 });
   assert.equal(m.owners.size, 5);
   assert.equal(m.stats.unreadable, 1);
+});
+
+test("keeps walking for every holder when asked, and names each holder", () => {
+  const stopped = findSocketOwners({ procRoot: root, wanted: new Set([111, 222]) });
+  assert.equal(stopped.owners.get(111)?.holders, 1, "the walk stopped in pid 100");
+  const every = findSocketOwners({ procRoot: root, wanted: new Set([111, 222]), everyHolder: true });
+  assert.equal(every.owners.get(111)?.holders, 2);
+  const index = new OwnerIndex(every);
+  assert.deepEqual(index.holdersOf(111), [
+    { pid: 100, fd: 3, command: "nginx" },
+    { pid: 200, fd: 5, command: "nginx" },
+  ]);
+  assert.equal(index.ownerOf(111)?.holders, 2);
+  assert.deepEqual([...index.shared()], [[111, 2]]);
 });
 
 test("counts descriptors and reads comm only for owners", () => {

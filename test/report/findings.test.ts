@@ -20,6 +20,7 @@ function status(over: Partial<NetnsStatus> = {}): NetnsStatus {
     closeWait: { total: 0, byProcess: [] },
     finWait2: { total: 0, heldByProcess: [] },
     deadPeers: { total: 0, sockets: [], unknownLiveness: 0 },
+    holders: null,
     keepalive: {
       established: 0,
       armed: 0,
@@ -129,4 +130,58 @@ test("dead peers are named by owning process with the abort to run; unknown live
   const unknown = f.find((x) => x.id === "liveness-unknown");
   assert.match(unknown?.message ?? "", /^7 established connection\(s\) idle for over 1m/);
   assert.equal(unknown?.command, "idlereap probe --netns edge --state established --idle-over 1m");
+});
+
+test("shared connections: one finding per kind and holders, a warning once idle or in CLOSE_WAIT", () => {
+  const shared = (kind: "same-process" | "cross-process", state: string, idleMs: number, pids: number[]) => ({
+    kind,
+    state,
+    local: "10.0.0.1:8080",
+    peer: "10.0.0.2:40000",
+    idleMs,
+    inode: 1,
+    holders: pids.map((pid, i) => ({ pid, fd: 4 + i, command: pid === 7 ? "api" : "worker" })),
+  });
+  const holders = {
+    shared: {
+      total: 3,
+      sameProcess: 2,
+      crossProcess: 1,
+      sharedListeners: 1,
+      sockets: [
+        shared("same-process", "established", 1_000, [7, 7]),
+        shared("same-process", "established", 2_000, [7, 7]),
+        shared("cross-process", "close-wait", 1_000, [7, 8]),
+      ],
+    },
+    closedHeld: {
+      total: 3,
+      unconfirmed: 0,
+      byProcess: [{ pid: 9, command: "leaky", count: 3, fds: [5, 6, 7] }],
+    },
+  };
+  const f = findingsFor(status({ holders }));
+  const same = f.find((x) => x.id === "shared-socket-same-process");
+  assert.equal(same?.severity, "info", "fresh and active");
+  assert.match(same?.message ?? "", /^2 connection\(s\) held by several descriptors \(api\/7 fds 4,5\)/);
+  assert.match(same?.message ?? "", /a dup\(\) kept/);
+  assert.equal(same?.command, "idlereap ls --netns edge --state all --holders-over 1 --pid 7");
+  const cross = f.find((x) => x.id === "shared-socket-cross-process");
+  assert.equal(cross?.severity, "warning", "CLOSE_WAIT is a leak whatever its age");
+  assert.match(cross?.message ?? "", /api\/7 fd 4, worker\/8 fd 5/);
+  const closed = f.find((x) => x.id === "closed-socket-held");
+  assert.match(
+    closed?.message ?? "",
+    /leaky\/9 holds 3 descriptor\(s\) of TCP connections already closed \(fds 5,6,7\)/,
+  );
+  assert.equal(f.filter((x) => x.id.startsWith("shared-socket")).length, 2);
+
+  const old = {
+    ...holders,
+    shared: { ...holders.shared, sockets: [shared("same-process", "established", 120_000, [7, 7])] },
+  };
+  assert.equal(
+    findingsFor(status({ holders: old })).find((x) => x.id === "shared-socket-same-process")?.severity,
+    "warning",
+  );
 });

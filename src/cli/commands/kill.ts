@@ -20,6 +20,7 @@ import {
 } from "../flags.js";
 import { withHelp } from "../help.js";
 import { io } from "../io.js";
+import { type SharedHolders, sharedHolders, sharedNote } from "../kill-holders.js";
 import { formatEndpoint } from "../output/endpoint.js";
 import { type Column, renderTable } from "../output/table.js";
 import { explainMissingOwners } from "../owner-note.js";
@@ -91,7 +92,8 @@ async function runKill(flags: KillFlags): Promise<void> {
     cgroups: flags.json === true,
     keepOutcomes: flags.json ? Number.POSITIVE_INFINITY : flags.quiet ? 0 : TABLE_ROWS,
   });
-  report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1);
+  const shared = flags.process === false ? [] : sharedHolders(r.outcomes, namespaces);
+  report(r.outcomes, r.summary, flags, dryRun, namespaces.length > 1, shared);
   // Owners this user cannot see match no owner filter and cannot be closed gracefully.
   if (mode === "graceful" || spec.pids !== undefined || spec.commands !== undefined) explainMissingOwners();
   reportScanErrors(r.namespaces);
@@ -103,11 +105,14 @@ function report(
   flags: KillFlags,
   dryRun: boolean,
   showNetns: boolean,
+  shared: SharedHolders[],
 ): void {
   if (flags.json) {
-    io.stdout.write(`${JSON.stringify({ dryRun, summary, outcomes: outcomes.map(flatten) })}\n`);
+    const out = { dryRun, summary, outcomes: outcomes.map(flatten), ...(shared.length ? { shared } : {}) };
+    io.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
     if (!flags.quiet && outcomes.length > 0) printTable(outcomes, showNetns, summary.matched);
+    if (shared.length > 0) io.stdout.write(sharedNote(shared, dryRun));
     io.stdout.write(`${dryRun ? "dry run (add --yes to act): " : ""}${formatSummary(summary, dryRun)}\n`);
     if (summary.closedHeld > 0) io.stdout.write(heldText(outcomes, summary.closedHeld));
   }

@@ -39,6 +39,7 @@ export const SORTS: Record<string, (a: TcpSocket, b: TcpSocket) => number> = {
   command: (a, b) => (a.command ?? "").localeCompare(b.command ?? ""),
   unacked: (a, b) => (b.unacked ?? 0) - (a.unacked ?? 0),
   retrans: (a, b) => (b.totalRetrans ?? 0) - (a.totalRetrans ?? 0),
+  holders: (a, b) => b.holders - a.holders,
 };
 
 /** The states ls shows without --state, by name (the "connected" group, as in ss). */
@@ -104,6 +105,10 @@ async function runLs(flags: LsFlags): Promise<void> {
   reportScanErrors(results, flags.netns?.includes("all"));
 }
 
+// A socket held by several descriptors says so: closing the listed one alone closes nothing.
+const processText = (s: TcpSocket): string =>
+  s.pid === null ? "-" : `${s.command}/${s.pid} fd=${s.fd}${s.holders > 1 ? ` holders=${s.holders}` : ""}`;
+
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
 
 /** One object a line, written in chunks so that a large table is not one string. */
@@ -134,6 +139,7 @@ function printTable(sockets: TcpSocket[], showNetns: boolean, paint: Paint): voi
     { header: "PEER", value: (s) => formatEndpoint(s.remoteAddress, s.remotePort, s.family) },
     { header: "IDLE", value: (s) => ms(s.idleMs), align: "right" },
     { header: "RTT", value: (s) => (s.rttMs === null ? "-" : `${s.rttMs.toFixed(2)}ms`), align: "right" },
+    { header: "HOLDERS", value: (s) => String(s.holders), align: "right" },
     { header: "TIMER", value: (s) => (s.timer === "off" ? "-" : s.timer) },
     { header: "UNACKED", value: (s) => num(s.unacked), align: "right" },
     { header: "RETRANS", value: (s) => num(s.totalRetrans), align: "right" },

@@ -2,7 +2,7 @@
 
 import { Command } from "commander";
 import { buildStatus } from "../../report/status.js";
-import type { NetnsStatus, ProcessCount, StatusReport } from "../../report/status-report.js";
+import type { HoldersStatus, NetnsStatus, ProcessCount, StatusReport } from "../../report/status-report.js";
 import { STATUS_SEVERITIES, type StatusFinding, type StatusSeverity } from "../../report/status-report.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { formatDuration } from "../../util/duration.js";
@@ -109,6 +109,7 @@ function renderNetns(ns: NetnsStatus): string[] {
   out.push(
     `  dead peers    ${ns.deadPeers.total} (${ns.deadPeers.unknownLiveness} idle with liveness unknown: idlereap probe)`,
   );
+  if (ns.holders) out.push(...renderHolders(ns.holders));
   out.push(
     `  pressure      ${ns.pressure.map((p) => `${p.resource} ${pct(p.ratio)} (${p.used}/${p.limit})`).join("  ") || "unknown"}`,
   );
@@ -130,6 +131,36 @@ function renderNetns(ns: NetnsStatus): string[] {
 function coverage(k: NetnsStatus["keepalive"]): string {
   if (k.established === 0) return "no established connections";
   return `${k.armed}/${k.established} established armed (${pct(k.coverage)})`;
+}
+
+/** Connections held by several descriptors, and descriptors of connections already closed. */
+function renderHolders(h: HoldersStatus): string[] {
+  const s = h.shared;
+  const listeners = s.sharedListeners
+    ? `; ${s.sharedListeners} shared listener(s), by design, not flagged`
+    : "";
+  const out = [
+    `  shared        ${s.total} connection(s) held by more than one descriptor (same process ${s.sameProcess}, across processes ${s.crossProcess})${listeners}`,
+  ];
+  for (const x of s.sockets.slice(0, 5)) {
+    const holders = x.holders.map((o) => `${o.command ?? "?"}/${o.pid} fd ${o.fd}`).join(", ");
+    const idle = x.idleMs === null ? "" : ` idle ${formatDuration(x.idleMs)}`;
+    out.push(`    ${x.kind.padEnd(13)} ${x.state} ${x.local} → ${x.peer}${idle}: ${holders}`);
+  }
+  if (s.sockets.length > 5) out.push(`    +${s.total - 5} more (status --json lists ${s.sockets.length})`);
+  const c = h.closedHeld;
+  const procs = c.byProcess
+    .slice(0, 4)
+    .map(
+      (p) =>
+        `${p.command ?? "?"}/${p.pid} ${p.count} (fds ${p.fds.join(",")}${p.count > p.fds.length ? ",..." : ""})`,
+    )
+    .join(", ");
+  const unchecked = c.unconfirmed ? `; ${c.unconfirmed} socket descriptor(s) not checked` : "";
+  out.push(
+    `  closed, held  ${c.total} descriptor(s) of closed TCP connections${procs ? `: ${procs}` : ""}${unchecked}`,
+  );
+  return out;
 }
 
 function groups(list: ProcessCount[], withIdle: boolean): string {
