@@ -14,6 +14,8 @@ export const DEBIAN_PACKAGE: Readonly<Record<string, string>> = Object.freeze({
   setpriv: "util-linux",
   nsenter: "util-linux",
   "systemd-analyze": "systemd",
+  tmux: "tmux",
+  python3: "python3",
 });
 
 /**
