@@ -36,7 +36,20 @@ export function safetyReason(
 }
 
 export function hasQueuedData(s: SafetySubject): boolean {
-  return s.recvQ > 0 || s.sendQ > 0 || (s.notsentBytes ?? 0) > 0;
+  return unreadBytes(s) > 0 || s.sendQ > 0 || (s.notsentBytes ?? 0) > 0;
+}
+
+/** States in which the peer's FIN has arrived. */
+const FIN_RECEIVED = new Set(["close-wait", "last-ack", "closing"]);
+
+/**
+ * Bytes the application has not read. The kernel's receive queue (rcv_nxt - copied_seq) counts the
+ * peer's FIN as one until the application reads EOF, and data always comes before the FIN: so after
+ * a FIN the queue is 0 (all read) or the unread data plus one. An application that never reads the
+ * EOF of a CLOSE_WAIT socket (the commonest leak) has nothing deliverable queued.
+ */
+export function unreadBytes(s: Pick<SafetySubject, "state" | "recvQ">): number {
+  return FIN_RECEIVED.has(s.state) ? Math.max(0, s.recvQ - 1) : s.recvQ;
 }
 
 const ORPHAN_STATES = new Set(["fin-wait-1", "fin-wait-2", "closing", "last-ack"]);
