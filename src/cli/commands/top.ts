@@ -91,6 +91,10 @@ async function runTop(flags: TopFlags): Promise<void> {
 
 /** Runs the ink app on the alternate screen and leaves the terminal as it found it, however it ends. */
 async function show(config: TopConfig, stdout: NodeJS.WriteStream): Promise<void> {
+  // ink renders only its last frame when it believes it runs in CI (a CI or CONTINUOUS_INTEGRATION
+  // variable): top has a terminal here (checked above), so it must draw; is-in-ci reads the variables
+  // once, when ink loads.
+  for (const key of ["CI", "CONTINUOUS_INTEGRATION"]) if (key in process.env) process.env[key] = "false";
   const [ink, react, escapes, { makeApp }] = await Promise.all([
     import("ink"),
     import("react"),
