@@ -32,7 +32,8 @@ test("the image builds and its idlereap runs status, ls --json and run --check",
   assert.ok(libs.length <= 8, `more libraries than ldd lists: ${libs.join(" ")}`);
   assert.deepEqual(readdirSync(join(mnt, "usr/share/idlereap")).sort(), ["policies", "profiles"]);
 
-  // In a private mount namespace, as a runtime would: /proc, /sys and a writable /tmp.
+  // In a private mount namespace, as a runtime would: /proc, /sys, a writable /tmp, and the audit
+  // directory as the DaemonSet mounts it (run --check makes sure the audit log can be written).
   const inImage = (netns: string, command: string) =>
     spawnSync(
       "ip",
@@ -46,7 +47,7 @@ test("the image builds and its idlereap runs status, ls --json and run --check",
         "private",
         "sh",
         "-c",
-        `mount --bind /proc "$0/proc" && mount --bind /sys "$0/sys" && mount -t tmpfs tmpfs "$0/tmp" && ${command}`,
+        `mount --bind /proc "$0/proc" && mount --bind /sys "$0/sys" && mount -t tmpfs tmpfs "$0/tmp" && mount -t tmpfs tmpfs "$0/var/log/idlereap" && ${command}`,
         mnt,
       ],
       { env, encoding: "utf8" },

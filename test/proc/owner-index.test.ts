@@ -23,7 +23,12 @@ test("a process's socket inodes, who holds one, and whether it still does", asyn
       }),
     );
     const index = OwnerIndex.walk({ pids: [process.pid], wanted: new Set([inode]) });
-    assert.deepEqual(index.ownerOf(inode), { pid: process.pid, fd, command: index.commandOf(process.pid) });
+    assert.deepEqual(index.ownerOf(inode), {
+      pid: process.pid,
+      fd,
+      command: index.commandOf(process.pid),
+      holders: 1,
+    });
     assert.equal(index.pidOf(inode), process.pid);
     assert.ok(stillHolds({ pid: process.pid, fd, command: null }, inode));
     assert.ok(!stillHolds({ pid: process.pid, fd, command: null }, inode + 1), "another inode");
