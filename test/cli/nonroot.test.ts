@@ -2,14 +2,14 @@
 // that could not be entered is reported as not scanned (text and JSON), never as "findings: none".
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { type TestContext, test } from "node:test";
 import { PERMISSION_HINT } from "../../src/errors.js";
 import { withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
+import { sharedCli } from "../helpers/shared-fixture.js";
 import { findTestTool, needsTools } from "../helpers/tools.js";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const ENTRY = `${ROOT}src/cli/dev-entry.ts`;
 const CONNS = new URL("../fixtures/conns.mjs", import.meta.url).pathname;
 const AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"];
 const STACK = /^\s+at /m;
@@ -20,22 +20,22 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI from this checkout as nobody, optionally inside a namespace (entered as root first). */
+/**
+ * Runs the built CLI as nobody, from a copy every user can read (the checkout may be a 0700
+ * directory), optionally inside a namespace (entered as root first).
+ */
 function asNobody(args: string[], netns?: string): Run {
-  const cli = [...AS_NOBODY, process.execPath, "--import", "tsx", ENTRY, ...args];
+  const cli = [...AS_NOBODY, process.execPath, sharedCli() as string, ...args];
   const argv = netns === undefined ? cli : ["ip", "netns", "exec", netns, ...cli];
-  const r = spawnSync(argv[0] as string, argv.slice(1), { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(argv[0] as string, argv.slice(1), { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Root, setpriv, and a checkout nobody can read (the CLI runs from its sources). */
+/** Root, setpriv, and the built CLI (copied where nobody can read it). */
 function ready(t: TestContext): boolean {
   if (!needsPrivilege(t) || !needsTools(t, "setpriv")) return false;
-  const r = spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), "test", "-r", ENTRY]);
-  if (r.status !== 0) {
-    t.skip(`nobody cannot read this checkout (${ROOT}); clone it where every user can read it`);
-    return false;
-  }
+  if (sharedCli() === undefined)
+    throw new Error("the CLI is not built: run npm run build (npm install does)");
   return true;
 }
 
