@@ -2,7 +2,7 @@
 // nft drop in their own namespace come back dead, the others alive, and every socket's keepalive
 // options read back exactly as before. A probe killed mid-way is undone by the next one.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +43,26 @@ interface ProbeJson {
 function keepaliveTimers(ns: TestNetns, port: number): number {
   const out = ns.exec("ss", ["-tanoH", "state", "established", `( sport = :${port} )`]);
   return out.split("\n").filter((l) => l.includes("timer:(keepalive")).length;
+}
+
+/**
+ * Starts a probe of `ns` that cannot finish soon (50 probes against silent peers) and resolves once
+ * its journal is written and its options are set: the state a kill or a signal interrupts.
+ */
+async function probeInFlight(ns: TestNetns, runDir: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli/dev-entry.ts", "probe", "--netns", ns.name, "--probes", "50"],
+    { cwd: ROOT, env: { ...process.env, IDLEREAP_RUN_DIR: runDir }, stdio: "ignore" },
+  );
+  const journalDir = join(runDir, "probes");
+  const deadline = Date.now() + 20_000;
+  while (!(existsSync(journalDir) && readdirSync(journalDir).some((f) => f.endsWith(".json")))) {
+    assert.ok(Date.now() < deadline, "the probe wrote its journal");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  return child;
 }
 
 test("probe: blackholed peers are dead, the others alive, and every option is put back", async (t) => {
@@ -122,18 +142,8 @@ test("probe: a probe killed mid-way is undone by the next one from its journal",
       JSON.stringify({ connect: nearAddress, port: server.ready.port, count: 4 }),
     ]);
     blackholePorts(far, client.ready.localPorts); // unanswered, the probe is still out when it is killed
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/cli/dev-entry.ts", "probe", "--netns", near.name, "--probes", "50"],
-      { cwd: ROOT, env: { ...process.env, IDLEREAP_RUN_DIR: runDir }, stdio: "ignore" },
-    );
+    const child = await probeInFlight(near, runDir);
     const journalDir = join(runDir, "probes");
-    const deadline = Date.now() + 20_000;
-    while (!(existsSync(journalDir) && readdirSync(journalDir).some((f) => f.endsWith(".json")))) {
-      assert.ok(Date.now() < deadline, "the probe wrote its journal");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await new Promise((r) => setTimeout(r, 300));
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     assert.equal(keepaliveTimers(near, server.ready.port), 4, "the killed probe left keepalive on");
@@ -156,18 +166,8 @@ test("probe: SIGTERM ends the probe early and puts every option back before exit
       JSON.stringify({ connect: nearAddress, port: server.ready.port, count: 3 }),
     ]);
     blackholePorts(far, client.ready.localPorts);
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/cli/dev-entry.ts", "probe", "--netns", near.name, "--probes", "50"],
-      { cwd: ROOT, env: { ...process.env, IDLEREAP_RUN_DIR: runDir }, stdio: "ignore" },
-    );
+    const child = await probeInFlight(near, runDir);
     const journalDir = join(runDir, "probes");
-    const deadline = Date.now() + 20_000;
-    while (!(existsSync(journalDir) && readdirSync(journalDir).some((f) => f.endsWith(".json")))) {
-      assert.ok(Date.now() < deadline, "the probe wrote its journal");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await new Promise((r) => setTimeout(r, 300));
     assert.equal(keepaliveTimers(near, server.ready.port), 3, "the probe is out");
     child.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
