@@ -14,7 +14,7 @@ import { compileFilter } from "../select/socket-filter.js";
 import { findingsFor } from "./findings.js";
 import { holdersStatus, InodeStates } from "./holders.js";
 import type { NetnsStatus, ProcessCount, StatusReport } from "./status-report.js";
-import { IDLE_BUCKETS_MS, type InodeList, idleBucketLabel, NetnsTally } from "./tally.js";
+import { type InodeList, idleBucketLabel, NetnsTally } from "./tally.js";
 
 export interface StatusOptions {
   /** Data outstanding and unacknowledged this long marks a dead-peer suspect; default 30 s. */

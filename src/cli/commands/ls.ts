@@ -105,10 +105,6 @@ async function runLs(flags: LsFlags): Promise<void> {
   reportScanErrors(results, flags.netns?.includes("all"));
 }
 
-// A socket held by several descriptors says so: closing the listed one alone closes nothing.
-const processText = (s: TcpSocket): string =>
-  s.pid === null ? "-" : `${s.command}/${s.pid} fd=${s.fd}${s.holders > 1 ? ` holders=${s.holders}` : ""}`;
-
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
 
 /** One object a line, written in chunks so that a large table is not one string. */
