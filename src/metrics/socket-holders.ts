@@ -1,12 +1,10 @@
 // Who holds the sockets that linger, for metrics with bounded labels: the processes with the most
 // CLOSE_WAIT sockets (top few per namespace), and how many idle sockets are held by more than one
 // descriptor — twice in one process (a dup() kept by a library) or by several processes (a
-// descriptor inherited by a child). One /proc walk serves all namespaces: every descriptor of
-// every process is read (as `ss -p` does), since a holder can be any process.
+// descriptor inherited by a child). One owner walk (proc/owner-index.ts, every holder kept) serves
+// all namespaces, since a holder can be any process.
 import { processCgroupPath } from "../proc/cgroups.js";
-import { walkFds } from "../proc/fd-walk.js";
-import { listPids } from "../proc/pids.js";
-import { readComm } from "../proc/socket-owners.js";
+import { OwnerIndex } from "../proc/owner-index.js";
 
 /** Processes published per namespace for CLOSE_WAIT. */
 export const CLOSE_WAIT_TOP = 5;
@@ -39,19 +37,7 @@ export interface NetnsHolders {
   crossProcess: number;
 }
 
-/** Pids holding each wanted socket, one entry per descriptor, in ascending pid order. */
-class HolderSink {
-  readonly holders = new Map<number, number[]>();
-  onProcess(): void {}
-  onSocket(inode: number, pid: number): boolean {
-    const list = this.holders.get(inode);
-    if (list) list.push(pid);
-    else this.holders.set(inode, [pid]);
-    return false; // every holder counts: never stop early
-  }
-}
-
-/** Walks every process once for the candidates of all namespaces. */
+/** Walks every process once (the owner walk, every holder kept) for the candidates of all namespaces. */
 export function walkHolders(
   byNetns: ReadonlyMap<string, HolderCandidates>,
   procRoot = "/proc",
@@ -61,21 +47,23 @@ export function walkHolders(
     for (const inode of c.closeWait) if (inode !== 0) wanted.add(inode);
     for (const inode of c.idle) if (inode !== 0) wanted.add(inode);
   }
-  const sink = new HolderSink();
   const inodes = new Set([...byNetns.values()].map((c) => c.netnsInode));
   const netnsInode = inodes.size === 1 ? [...inodes][0] : undefined;
-  const wants = (i: number) => wanted.has(i);
-  if (wanted.size > 0) walkFds({ procRoot, pids: listPids(procRoot), wants, netnsInode }, sink);
+  const index =
+    wanted.size > 0
+      ? OwnerIndex.walk({ procRoot, wanted, everyHolder: true, ...(netnsInode ? { netnsInode } : {}) })
+      : undefined;
   const out = new Map<string, NetnsHolders>();
-  for (const [netns, c] of byNetns) out.set(netns, summarize(c, sink.holders, procRoot));
+  for (const [netns, c] of byNetns) out.set(netns, summarize(c, index, procRoot));
   return out;
 }
 
-function summarize(c: HolderCandidates, holders: Map<number, number[]>, procRoot: string): NetnsHolders {
+function summarize(c: HolderCandidates, index: OwnerIndex | undefined, procRoot: string): NetnsHolders {
   const result: NetnsHolders = { closeWaitTop: [], sameProcess: 0, crossProcess: 0 };
+  if (index === undefined) return result;
   const byPid = new Map<number, number>();
   for (const inode of c.closeWait) {
-    const pid = holders.get(inode)?.[0];
+    const pid = index.pidOf(inode);
     if (pid !== undefined) byPid.set(pid, (byPid.get(pid) ?? 0) + 1);
   }
   result.closeWaitTop = [...byPid]
@@ -84,14 +72,14 @@ function summarize(c: HolderCandidates, holders: Map<number, number[]>, procRoot
     .map(([pid, count]) => ({
       pid,
       count,
-      command: readComm(pid, procRoot) ?? "",
+      command: index.commandOf(pid) ?? "",
       cgroup: processCgroupPath(pid, procRoot) ?? "",
     }));
   for (const list of [c.closeWait, c.idle]) {
     for (const inode of list) {
-      const pids = holders.get(inode);
-      if (!pids || pids.length < 2) continue;
-      if (pids.some((p) => p !== pids[0])) result.crossProcess++;
+      const holders = index.holdersOf(inode);
+      if (holders.length < 2) continue;
+      if (holders.some((h) => h.pid !== holders[0]?.pid)) result.crossProcess++;
       else result.sameProcess++;
     }
   }
