@@ -2,6 +2,7 @@
 // graceful (shutdown through a pidfd_getfd duplicate), abort (SOCK_DESTROY by id and cookie) and
 // keepalive (setsockopt through the duplicate). Every duplicate is closed before the call returns:
 // a duplicate kept open would keep the socket alive.
+
 import { fstatSync } from "node:fs";
 import {
   ERRNO,
@@ -12,21 +13,8 @@ import {
   NetnsNotFoundError,
   SyscallError,
 } from "../errors.js";
-import {
-  close,
-  IPPROTO_TCP,
-  pidfdGetfd,
-  pidfdOpen,
-  SHUT_RDWR,
-  SO_KEEPALIVE,
-  SOL_SOCKET,
-  setsockoptInt,
-  shutdown,
-  TCP_KEEPCNT,
-  TCP_KEEPIDLE,
-  TCP_KEEPINTVL,
-  TCP_USER_TIMEOUT,
-} from "../kernel/libc.js";
+import { writeKeepaliveOptions } from "../kernel/keepalive-options.js";
+import { close, pidfdGetfd, pidfdOpen, SHUT_RDWR, shutdown } from "../kernel/libc.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
 import { ALL_STATES_MASK, STATE } from "../kernel/structs.js";
@@ -140,12 +128,14 @@ export class Closer {
     const dup = this.duplicate(s);
     if ("result" in dup) return dup;
     try {
-      setsockoptInt(dup.fd, SOL_SOCKET, SO_KEEPALIVE, 1);
-      setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPIDLE, Math.max(1, Math.round(k.idleMs / 1000)));
-      setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPINTVL, Math.max(1, Math.round(k.intervalMs / 1000)));
-      setsockoptInt(dup.fd, IPPROTO_TCP, TCP_KEEPCNT, Math.max(1, k.count));
-      // Always set, 0 included: a user timeout the process set itself would replace the count.
-      setsockoptInt(dup.fd, IPPROTO_TCP, TCP_USER_TIMEOUT, Math.max(0, k.userTimeoutMs));
+      // All five, the user timeout included (0 too): one the process set itself would replace the count.
+      writeKeepaliveOptions(dup.fd, {
+        enabled: true,
+        idleS: Math.max(1, Math.round(k.idleMs / 1000)),
+        intervalS: Math.max(1, Math.round(k.intervalMs / 1000)),
+        count: Math.max(1, k.count),
+        userTimeoutMs: Math.max(0, k.userTimeoutMs),
+      });
       return { result: "keepalive-set" };
     } catch (err) {
       return fail(err);
