@@ -1,7 +1,7 @@
 // What a liveness probe changed, written before it changes anything: one file per probing process
 // under the run directory. A probe that ends normally deletes its file; one that was killed leaves
 // it, and the next probe (or `idlereap probe --recover`) puts the options back from it.
-import { chmodSync, fstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import {
@@ -10,7 +10,8 @@ import {
   sameKeepaliveOptions,
   writeKeepaliveOptions,
 } from "../kernel/keepalive-options.js";
-import { close, pidfdGetfd, pidfdOpen } from "../kernel/libc.js";
+import { close } from "../kernel/libc.js";
+import { Closer } from "../reap/closer.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 
 export const DEFAULT_RUN_DIR = "/run/idlereap";
@@ -89,8 +90,12 @@ export class ProbeJournal {
       const m = /^(\d+)\.json$/.exec(name);
       if (!m || Number(m[1]) === process.pid || processRuns(Number(m[1]))) continue;
       const file = join(this.dir, "probes", name);
-      const entries = readJournal(file, report);
-      for (const e of entries) restoreEntry(e, report);
+      const closer = new Closer(new Map());
+      try {
+        for (const e of readJournal(file, report)) restoreEntry(closer, e, report);
+      } finally {
+        closer.release();
+      }
       rmSync(file, { force: true });
     }
     return report;
@@ -106,37 +111,22 @@ function readJournal(file: string, report: RecoveryReport): readonly JournalEntr
   }
 }
 
-function restoreEntry(e: JournalEntry, report: RecoveryReport): void {
-  let pidfd: number;
-  try {
-    pidfd = pidfdOpen(e.pid);
-  } catch {
-    report.gone++;
+function restoreEntry(closer: Closer, e: JournalEntry, report: RecoveryReport): void {
+  const dup = closer.duplicate({ pid: e.pid, fd: e.fd, inode: e.inode, command: null });
+  if ("result" in dup) {
+    // The process, the descriptor or that socket is gone: nothing of ours is left to undo.
+    if (dup.reason === "gone" || dup.reason === "identity-changed") report.gone++;
+    else report.failed.push({ pid: e.pid, fd: e.fd, reason: dup.detail ?? String(dup.reason) });
     return;
   }
   try {
-    let fd: number;
-    try {
-      fd = pidfdGetfd(pidfd, e.fd);
-    } catch {
-      report.gone++;
-      return;
-    }
-    try {
-      if (fstatSync(fd).ino !== e.inode) {
-        report.gone++;
-        return;
-      }
-      writeKeepaliveOptions(fd, e.before);
-      if (sameKeepaliveOptions(readKeepaliveOptions(fd), e.before)) report.restored++;
-      else report.failed.push({ pid: e.pid, fd: e.fd, reason: "options read back differ" });
-    } catch (err) {
-      report.failed.push({ pid: e.pid, fd: e.fd, reason: String(err) });
-    } finally {
-      close(fd);
-    }
+    writeKeepaliveOptions(dup.fd, e.before);
+    if (sameKeepaliveOptions(readKeepaliveOptions(dup.fd), e.before)) report.restored++;
+    else report.failed.push({ pid: e.pid, fd: e.fd, reason: "options read back differ" });
+  } catch (err) {
+    report.failed.push({ pid: e.pid, fd: e.fd, reason: String(err) });
   } finally {
-    close(pidfd);
+    close(dup.fd);
   }
 }
 

@@ -184,7 +184,7 @@ export class Closer {
    * A duplicate of the owner's descriptor, checked to still be the scanned socket. The caller closes
    * it at once after use: a duplicate kept open keeps the connection alive.
    */
-  duplicate(s: TcpSocket): { fd: number } | Done {
+  duplicate(s: Pick<TcpSocket, "pid" | "fd" | "inode" | "command">): { fd: number } | Done {
     if (s.pid === null || s.fd === null) return skip("no-owner", "no process holds this socket");
     let pidfd = this.pidfds.get(s.pid);
     try {
