@@ -1,7 +1,7 @@
 // What a liveness probe changed, written before it changes anything: one file per probing process
 // under the run directory. A probe that ends normally deletes its file; one that was killed leaves
 // it, and the next probe (or `idlereap probe --recover`) puts the options back from it.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import {
@@ -13,6 +13,7 @@ import {
 import { close } from "../kernel/libc.js";
 import { Closer } from "../reap/closer.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { makeDir } from "../util/make-dir.js";
 
 export const DEFAULT_RUN_DIR = "/run/idlereap";
 
@@ -69,7 +70,7 @@ export class ProbeJournal {
 
   write(entries: readonly JournalEntry[]): void {
     if (entries.length === 0) return;
-    ensurePrivateDir(join(this.dir, "probes"));
+    makeDir(join(this.dir, "probes"), 0o700);
     writeFileAtomic(this.file, JSON.stringify({ version: 1, pid: process.pid, entries }), 0o600);
   }
 
@@ -137,10 +138,4 @@ function processRuns(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-/** Creates `dir` as 0700 whatever the umask (mkdir's mode is filtered by it). */
-function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
 }
