@@ -3,9 +3,7 @@
 // it, and the next probe (or `idlereap probe --recover`) puts the options back from it.
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import {
-  type KeepaliveOptions,
   readKeepaliveOptions,
   sameKeepaliveOptions,
   writeKeepaliveOptions,
@@ -14,43 +12,11 @@ import { close } from "../kernel/libc.js";
 import { Closer } from "../reap/closer.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { makeDir } from "../util/make-dir.js";
+import { type JournalEntry, parseJournal } from "./probe-journal-schema.js";
 
 export const DEFAULT_RUN_DIR = "/run/idlereap";
 
-export interface JournalEntry {
-  readonly netns: string;
-  readonly pid: number;
-  readonly fd: number;
-  readonly inode: number;
-  readonly before: KeepaliveOptions;
-}
-
-const count = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 31 - 1);
-const journalSchema = z.object({
-  version: z.literal(1),
-  pid: count,
-  entries: z
-    .array(
-      z.object({
-        netns: z.string().max(4096),
-        pid: count,
-        fd: count,
-        inode: count,
-        before: z.object({
-          enabled: z.boolean(),
-          idleS: count,
-          intervalS: count,
-          count: count,
-          userTimeoutMs: count,
-        }),
-      }),
-    )
-    .max(1_000_000),
-});
+export type { JournalEntry } from "./probe-journal-schema.js";
 
 export interface RecoveryReport {
   /** Sockets whose options were put back. */
@@ -91,9 +57,10 @@ export class ProbeJournal {
       const m = /^(\d+)\.json$/.exec(name);
       if (!m || Number(m[1]) === process.pid || processRuns(Number(m[1]))) continue;
       const file = join(this.dir, "probes", name);
+      const entries = readJournal(file, report);
       const closer = new Closer(new Map());
       try {
-        for (const e of readJournal(file, report)) restoreEntry(closer, e, report);
+        for (const e of entries) restoreEntry(closer, e, report);
       } finally {
         closer.release();
       }
@@ -105,7 +72,7 @@ export class ProbeJournal {
 
 function readJournal(file: string, report: RecoveryReport): readonly JournalEntry[] {
   try {
-    return journalSchema.parse(JSON.parse(readFileSync(file, "utf8"))).entries;
+    return parseJournal(readFileSync(file, "utf8"));
   } catch (err) {
     report.failed.push({ pid: 0, fd: 0, reason: `${file} is not a probe journal: ${String(err)}` });
     return [];
