@@ -34,6 +34,8 @@ export interface ProbeOptions {
   readonly journal?: ProbeJournal;
   /** Ends the watch early (Ctrl-C): what is not classified yet is unknown, and everything is put back. */
   readonly signal?: AbortSignal;
+  /** The kernel filter the sockets were selected with (`SocketFilter.bytecode`): narrows every poll. */
+  readonly bytecode?: Buffer;
 }
 
 export interface ProbeResult {
@@ -55,9 +57,14 @@ interface Live {
   readonly socket: TcpSocket;
   readonly before: KeepaliveOptions;
   readonly startedAt: number;
+  /** The classification, once made (its `restored` is filled in from `putBack`). */
   result?: ProbeResult;
-  /** Options put back already (a socket is restored as soon as it is classified). */
-  settled?: boolean;
+  /** The last probe has gone out: nothing more is sent, only its answer is awaited. */
+  probed?: boolean;
+  /** How putting the options back went; set once, as soon as the socket is classified or probed. */
+  putBack?: Pick<ProbeResult, "restored" | "reason" | "before">;
+  /** The smoothed round trip the kernel reports, ms. */
+  rttMs?: number;
 }
 
 export const PROBE_DEFAULTS = Object.freeze({ probes: 3, intervalMs: 1000, answerWaitMs: 100, pollMs: 100 });
@@ -106,7 +113,7 @@ export async function probeLiveness(
     };
     for (const r of ready) {
       try {
-        writeKeepaliveOptions(r.fd, probing);
+        writeKeepaliveOptions(r.fd, probing, r.before);
         live.push({ socket: r.socket, before: r.before, startedAt: performance.now() });
       } catch (err) {
         results.set(
@@ -117,19 +124,19 @@ export async function probeLiveness(
         close(r.fd);
       }
     }
-    const settle = (l: Live) => {
-      results.set(l.socket, restore(closer, l));
-      l.settled = true;
-    };
-    await watch(live, namespaces, settle, {
+    await watch(live, namespaces, (l) => putBack(closer, l, probing), {
       probes,
       deadAfterMs: (probes - 1) * intervalS * 1000,
       answerWaitMs: options.answerWaitMs ?? PROBE_DEFAULTS.answerWaitMs,
       pollMs: options.pollMs ?? PROBE_DEFAULTS.pollMs,
       signal: options.signal,
+      bytecode: options.bytecode,
     });
   } finally {
-    for (const l of live) if (!l.settled) results.set(l.socket, restore(closer, l));
+    for (const l of live) {
+      if (!l.putBack) putBack(closer, l, undefined);
+      results.set(l.socket, finalResult(l));
+    }
     if (live.length > 0 || options.journal) options.journal?.clear();
     closer.release();
   }
@@ -152,23 +159,30 @@ interface WatchPlan {
   deadAfterMs: number;
   answerWaitMs: number;
   pollMs: number;
+  bytecode: Buffer | undefined;
 }
 
-/** Polls sock_diag until every socket is classified; each is handed to `settle` once it is. */
+/**
+ * Polls sock_diag until every socket is classified. A socket's options are put back (through
+ * `putBack`) as soon as it is classified or its last probe has gone out, so that only the answer
+ * wait is left when the last one is classified. Polls keep their cadence (the time a poll takes is
+ * not added to the next sleep) and one falls on each pending socket's deadline.
+ */
 async function watch(
   live: Live[],
   namespaces: ReadonlyMap<string, NetnsRef>,
-  settle: (l: Live) => void,
+  putBack: (l: Live) => void,
   plan: WatchPlan,
 ): Promise<void> {
-  const byNetns = new Map<string, Map<string, Live>>();
+  const byNetns = new Map<string, { wanted: Map<string, Live>; families: Set<4 | 6> }>();
   for (const l of live) {
     let m = byNetns.get(l.socket.netns);
     if (!m) {
-      m = new Map();
+      m = { wanted: new Map(), families: new Set() };
       byNetns.set(l.socket.netns, m);
     }
-    m.set(l.socket.cookie, l);
+    m.wanted.set(l.socket.cookie, l);
+    m.families.add(l.socket.family);
   }
   const diags = new Map<string, DiagSocket>();
   try {
@@ -180,8 +194,10 @@ async function watch(
     // while data is unacknowledged), so the watch has an end of its own.
     const giveUpAt = performance.now() + plan.deadAfterMs + plan.answerWaitMs + 2000;
     let pending = live.length;
+    let pollAt = performance.now();
     while (pending > 0) {
-      await sleep(plan.pollMs);
+      pollAt = nextPoll(live, pollAt, plan);
+      await sleep(Math.max(0, pollAt - performance.now()));
       const stop = plan.signal?.aborted
         ? "the probe was interrupted"
         : performance.now() > giveUpAt
@@ -192,18 +208,14 @@ async function watch(
           l.result ??= { socket: l.socket, liveness: "unknown", reason: stop, restored: false };
         break;
       }
-      for (const [name, wanted] of byNetns) {
+      for (const [name, { wanted, families }] of byNetns) {
         const seen = new Set<string>();
-        diags
-          .get(name)
-          ?.dump({ family: 4, states: 1 << STATE.ESTABLISHED, info: true }, (v) =>
+        const diag = diags.get(name);
+        for (const family of families) {
+          diag?.dump({ family, states: 1 << STATE.ESTABLISHED, info: true, bytecode: plan.bytecode }, (v) =>
             observe(v, wanted, seen, plan),
           );
-        diags
-          .get(name)
-          ?.dump({ family: 6, states: 1 << STATE.ESTABLISHED, info: true }, (v) =>
-            observe(v, wanted, seen, plan),
-          );
+        }
         for (const [cookie, l] of wanted) {
           if (!seen.has(cookie) && !l.result) {
             l.result = {
@@ -218,13 +230,29 @@ async function watch(
       pending = 0;
       for (const l of live) {
         if (!l.result) pending++;
-        else if (!l.settled) settle(l);
+        if ((l.result || l.probed) && !l.putBack) putBack(l);
       }
     }
   } finally {
     for (const d of diags.values()) d.close();
   }
 }
+
+/** When to poll next: a poll interval after the last one, or earlier at a pending socket's deadline. */
+function nextPoll(live: readonly Live[], last: number, plan: WatchPlan): number {
+  const now = performance.now();
+  let next = last + plan.pollMs;
+  for (const l of live) {
+    if (l.result) continue;
+    const due = deadAt(l, plan);
+    if (due > now && due < next) next = due;
+  }
+  return next;
+}
+
+/** When an unanswered socket counts as dead: its last probe, the answer wait and a round trip later. */
+const deadAt = (l: Live, plan: WatchPlan) =>
+  l.startedAt + plan.deadAfterMs + plan.answerWaitMs + 2 * (l.rttMs ?? 0);
 
 type View = Parameters<Parameters<DiagSocket["dump"]>[1]>[0];
 
@@ -247,38 +275,43 @@ function observe(v: View, wanted: Map<string, Live>, seen: Set<string>, plan: Wa
     };
     return;
   }
-  const rtt = v.rttMs ?? 0;
-  if (unanswered >= plan.probes && elapsed >= plan.deadAfterMs + plan.answerWaitMs + 2 * rtt) {
+  if (v.rttMs !== undefined) l.rttMs = v.rttMs;
+  if (unanswered < plan.probes) return;
+  l.probed = true;
+  if (performance.now() >= deadAt(l, plan)) {
     l.result = { socket: l.socket, liveness: "dead", unanswered, restored: false };
   }
 }
 
-/** Puts the options back through a fresh duplicate and reads them again to prove it. */
-function restore(closer: Closer, l: Live): ProbeResult {
+/**
+ * Puts the options back through a fresh duplicate and reads them again to prove it. `probing` is
+ * what the probe set (only what differs from it is written), or undefined when that is not known.
+ */
+function putBack(closer: Closer, l: Live, probing: KeepaliveOptions | undefined): void {
+  const dup = closer.duplicate(l.socket);
+  if ("result" in dup) {
+    const gone = dup.reason === "gone" || dup.reason === "identity-changed";
+    l.putBack = {
+      before: l.before,
+      restored: gone, // a socket its owner closed keeps nothing of ours
+      ...(gone ? {} : { reason: `not restored: ${dup.detail ?? dup.reason}` }),
+    };
+    return;
+  }
+  const out = restoreNow(dup.fd, l.socket, l.before, undefined, probing);
+  close(dup.fd);
+  l.putBack = { before: l.before, restored: out.restored, ...(out.reason ? { reason: out.reason } : {}) };
+}
+
+/** The classification with what putting the options back achieved. */
+function finalResult(l: Live): ProbeResult {
   const result: ProbeResult = l.result ?? {
     socket: l.socket,
     liveness: "unknown",
     reason: "interrupted",
     restored: false,
   };
-  const dup = closer.duplicate(l.socket);
-  if ("result" in dup) {
-    const gone = dup.reason === "gone" || dup.reason === "identity-changed";
-    return {
-      ...result,
-      before: l.before,
-      restored: gone, // a socket its owner closed keeps nothing of ours
-      ...(gone ? {} : { reason: `not restored: ${dup.detail ?? dup.reason}` }),
-    };
-  }
-  const out = restoreNow(dup.fd, l.socket, l.before, undefined);
-  close(dup.fd);
-  return {
-    ...result,
-    before: l.before,
-    restored: out.restored,
-    ...(out.reason ? { reason: out.reason } : {}),
-  };
+  return { ...result, ...l.putBack };
 }
 
 function restoreNow(
@@ -286,9 +319,10 @@ function restoreNow(
   s: TcpSocket,
   before: KeepaliveOptions,
   why: string | undefined,
+  current?: KeepaliveOptions,
 ): ProbeResult {
   try {
-    writeKeepaliveOptions(fd, before);
+    writeKeepaliveOptions(fd, before, current);
     const after = readKeepaliveOptions(fd);
     const restored = sameKeepaliveOptions(before, after);
     const reason = restored ? why : `options read back differ: ${JSON.stringify(after)}`;
