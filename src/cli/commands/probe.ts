@@ -59,7 +59,13 @@ async function runProbe(flags: ProbeFlags): Promise<void> {
   process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
   let results: ProbeResult[];
   try {
-    results = await probeLiveness(sockets, byName, { probes, intervalMs, journal, signal: stop.signal });
+    results = await probeLiveness(sockets, byName, {
+      probes,
+      intervalMs,
+      journal,
+      signal: stop.signal,
+      bytecode: filter.bytecode,
+    });
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
   }
@@ -175,7 +181,8 @@ function printJson(results: readonly ProbeResult[], elapsedMs: number, recovered
       restored: r.restored,
     })),
   };
-  io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  // One line, as `ls --json` and `kill --json` print: 10k connections make megabytes when indented.
+  io.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 function printRecovery(r: RecoveryReport, json: boolean, always: boolean): void {
