@@ -28,7 +28,10 @@ export interface ProbeOptions {
   readonly intervalMs?: number;
   /** How long a probe may take to be answered beyond twice the round trip, ms; default 100. */
   readonly answerWaitMs?: number;
-  /** How often sock_diag is read while probes are out, ms; default 100. */
+  /**
+   * How often sock_diag is read once the last probe's answer is overdue (a late timer, a long round
+   * trip), ms; default 100. Before that it is read once after each probe's answer wait.
+   */
   readonly pollMs?: number;
   /** Where the options being changed are written first, so that an interrupted probe can be undone. */
   readonly journal?: ProbeJournal;
@@ -57,11 +60,14 @@ interface Live {
   readonly socket: TcpSocket;
   readonly before: KeepaliveOptions;
   readonly startedAt: number;
+  /**
+   * Probes out when the socket was scanned: the kernel counts them until the peer ACKs, so a dead
+   * peer probed before (by an earlier probe, or by its owner's keepalive) starts above zero.
+   */
+  readonly probesBefore: number;
   /** The classification, once made (its `restored` is filled in from `putBack`). */
   result?: ProbeResult;
-  /** The last probe has gone out: nothing more is sent, only its answer is awaited. */
-  probed?: boolean;
-  /** How putting the options back went; set once, as soon as the socket is classified or probed. */
+  /** How putting the options back went; set once, as soon as the socket is classified. */
   putBack?: Pick<ProbeResult, "restored" | "reason" | "before">;
   /** The smoothed round trip the kernel reports, ms. */
   rttMs?: number;
@@ -114,7 +120,12 @@ export async function probeLiveness(
     for (const r of ready) {
       try {
         writeKeepaliveOptions(r.fd, probing, r.before);
-        live.push({ socket: r.socket, before: r.before, startedAt: performance.now() });
+        live.push({
+          socket: r.socket,
+          before: r.before,
+          startedAt: performance.now(),
+          probesBefore: r.socket.probes ?? 0,
+        });
       } catch (err) {
         results.set(
           r.socket,
@@ -126,6 +137,7 @@ export async function probeLiveness(
     }
     await watch(live, namespaces, (l) => putBack(closer, l, probing), {
       probes,
+      intervalMs: intervalS * 1000,
       deadAfterMs: (probes - 1) * intervalS * 1000,
       answerWaitMs: options.answerWaitMs ?? PROBE_DEFAULTS.answerWaitMs,
       pollMs: options.pollMs ?? PROBE_DEFAULTS.pollMs,
@@ -156,6 +168,7 @@ function unprobeable(s: TcpSocket): string | undefined {
 interface WatchPlan {
   signal: AbortSignal | undefined;
   probes: number;
+  intervalMs: number;
   deadAfterMs: number;
   answerWaitMs: number;
   pollMs: number;
@@ -163,10 +176,11 @@ interface WatchPlan {
 }
 
 /**
- * Polls sock_diag until every socket is classified. A socket's options are put back (through
- * `putBack`) as soon as it is classified or its last probe has gone out, so that only the answer
- * wait is left when the last one is classified. Polls keep their cadence (the time a poll takes is
- * not added to the next sleep) and one falls on each pending socket's deadline.
+ * Polls sock_diag until every socket is classified: once after each probe has had its answer wait
+ * (the first probe leaves when the options are set, the others an interval apart), then every
+ * `pollMs` while answers are overdue. Each dump of a large table costs tens of milliseconds, so
+ * polls in between would only delay the one that decides. A socket's options are put back (through
+ * `putBack`) as soon as it is classified.
  */
 async function watch(
   live: Live[],
@@ -194,9 +208,10 @@ async function watch(
     // while data is unacknowledged), so the watch has an end of its own.
     const giveUpAt = performance.now() + plan.deadAfterMs + plan.answerWaitMs + 2000;
     let pending = live.length;
+    const lastSet = live.reduce((t, l) => Math.max(t, l.startedAt), 0);
     let pollAt = performance.now();
-    while (pending > 0) {
-      pollAt = nextPoll(live, pollAt, plan);
+    for (let round = 0; pending > 0; round++) {
+      pollAt = nextPoll(live, lastSet, round, pollAt, plan);
       await sleep(Math.max(0, pollAt - performance.now()));
       const stop = plan.signal?.aborted
         ? "the probe was interrupted"
@@ -230,7 +245,7 @@ async function watch(
       pending = 0;
       for (const l of live) {
         if (!l.result) pending++;
-        if ((l.result || l.probed) && !l.putBack) putBack(l);
+        if (l.result && !l.putBack) putBack(l);
       }
     }
   } finally {
@@ -238,16 +253,25 @@ async function watch(
   }
 }
 
-/** When to poll next: a poll interval after the last one, or earlier at a pending socket's deadline. */
-function nextPoll(live: readonly Live[], last: number, plan: WatchPlan): number {
-  const now = performance.now();
-  let next = last + plan.pollMs;
-  for (const l of live) {
-    if (l.result) continue;
-    const due = deadAt(l, plan);
-    if (due > now && due < next) next = due;
+/**
+ * When poll `round` happens: after probe `round`'s answer wait (for the socket set last), the last
+ * probe's at the latest deadline of the sockets still pending; after that, `pollMs` after the last.
+ */
+function nextPoll(
+  live: readonly Live[],
+  lastSet: number,
+  round: number,
+  last: number,
+  plan: WatchPlan,
+): number {
+  const probeRounds = Math.round(plan.deadAfterMs / plan.intervalMs) + 1;
+  if (round < probeRounds - 1) return lastSet + round * plan.intervalMs + plan.answerWaitMs;
+  if (round === probeRounds - 1) {
+    let due = last;
+    for (const l of live) if (!l.result) due = Math.max(due, deadAt(l, plan));
+    return due;
   }
-  return next;
+  return last + plan.pollMs;
 }
 
 /** When an unanswered socket counts as dead: its last probe, the answer wait and a round trip later. */
@@ -264,7 +288,7 @@ function observe(v: View, wanted: Map<string, Live>, seen: Set<string>, plan: Wa
   if (l.result) return;
   const elapsed = performance.now() - l.startedAt;
   const lastAck = v.lastAckMs;
-  const unanswered = v.probes ?? 0;
+  const unanswered = Math.max(0, (v.probes ?? 0) - l.probesBefore);
   if (lastAck !== undefined && lastAck < elapsed) {
     l.result = {
       socket: l.socket,
@@ -276,9 +300,7 @@ function observe(v: View, wanted: Map<string, Live>, seen: Set<string>, plan: Wa
     return;
   }
   if (v.rttMs !== undefined) l.rttMs = v.rttMs;
-  if (unanswered < plan.probes) return;
-  l.probed = true;
-  if (performance.now() >= deadAt(l, plan)) {
+  if (unanswered >= plan.probes && performance.now() >= deadAt(l, plan)) {
     l.result = { socket: l.socket, liveness: "dead", unanswered, restored: false };
   }
 }
