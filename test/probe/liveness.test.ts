@@ -28,6 +28,7 @@ interface ProbeJson {
   connections: {
     remotePort: number;
     liveness: string;
+    unanswered: number | null;
     restored: boolean;
     before: {
       enabled: boolean;
@@ -96,6 +97,21 @@ test("probe: blackholed peers are dead, the others alive, and every option is pu
       `( sport = :${server.ready.port} )`,
     ]);
     assert.equal(established.trim().split("\n").length, 8);
+
+    // Probed again: the kernel still counts the first probe's unanswered probes (only an ACK resets
+    // them), but the report counts the probes this probe sent.
+    const again = await runCli(
+      ["probe", "--netns", near.name, "--sport", String(server.ready.port), "--json"],
+      {
+        IDLEREAP_RUN_DIR: mkdtempSync(join(tmpdir(), "irt-run-")),
+      },
+    );
+    assert.equal(again.code, 0, again.stderr);
+    const second = JSON.parse(again.stdout) as ProbeJson;
+    assert.deepEqual(second.summary, { alive: 5, dead: 3, unknown: 0, notRestored: 0 });
+    for (const c of second.connections) {
+      if (c.liveness === "dead") assert.equal(c.unanswered, 3, `peer port ${c.remotePort}`);
+    }
   });
 });
 

@@ -34,5 +34,6 @@ test("journal: a wrong or missing field is refused and named", () => {
     [doc({ entries: [{ ...entry, before: { ...before, count: null } }] }), /^entries\[0\]\.before\.count/],
     [doc({ entries: [{ ...entry, before: undefined }] }), /^entries\[0\]\.before/],
   ];
-  for (const [text, message] of cases) assert.throws(() => parseJournal(text), { message }, text.slice(0, 80));
+  for (const [text, message] of cases)
+    assert.throws(() => parseJournal(text), { message }, text.slice(0, 80));
 });
