@@ -2,6 +2,7 @@
 // so that counting or filtering a dump allocates nothing per socket.
 import { NetlinkError } from "../errors.js";
 import { dataView } from "../util/data-view.js";
+import { u64Text } from "../util/u64-text.js";
 import { formatIPv4, formatIPv6 } from "./address.js";
 import { align4, attrLength, encodeAttr, encodeMessage } from "./netlink-codec.js";
 import {
@@ -334,10 +335,4 @@ function checkHead(buf: Buffer, base: number): void {
     "IDLEREAP_ERR_NETLINK_MALFORMED",
     `inet_diag: reply with family ${family}, state ${state}, timer ${timer}: not a TCP socket reply`,
   );
-}
-
-function u64Text(buf: Buffer, off: number): string {
-  const hi = buf.readUInt32LE(off + 4);
-  if (hi < 0x200000) return String(buf.readUInt32LE(off) + hi * 4294967296);
-  return buf.readBigUInt64LE(off).toString();
 }

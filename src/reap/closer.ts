@@ -14,7 +14,7 @@ import {
   SyscallError,
 } from "../errors.js";
 import { writeKeepaliveOptions } from "../kernel/keepalive-options.js";
-import { close, pidfdGetfd, pidfdOpen, SHUT_RDWR, shutdown } from "../kernel/libc.js";
+import { close, pidfdGetfd, pidfdOpen, SHUT_RDWR, shutdown, socketCookie } from "../kernel/libc.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
 import { ALL_STATES_MASK, STATE } from "../kernel/structs.js";
@@ -181,10 +181,13 @@ export class Closer {
   }
 
   /**
-   * A duplicate of the owner's descriptor, checked to still be the scanned socket. The caller closes
-   * it at once after use: a duplicate kept open keeps the connection alive.
+   * A duplicate of the owner's descriptor, checked to still be the scanned socket: by its cookie
+   * when the caller knows it (the kernel never gives one to two sockets), else by its inode. The
+   * caller closes it at once after use: a duplicate kept open keeps the connection alive.
    */
-  duplicate(s: Pick<TcpSocket, "pid" | "fd" | "inode" | "command">): { fd: number } | Done {
+  duplicate(
+    s: Pick<TcpSocket, "pid" | "fd" | "inode" | "command"> & { readonly cookie?: string },
+  ): { fd: number } | Done {
     if (s.pid === null || s.fd === null) return skip("no-owner", "no process holds this socket");
     let pidfd = this.pidfds.get(s.pid);
     try {
@@ -212,17 +215,22 @@ export class Closer {
       }
       return fail(err);
     }
-    let inode: number;
+    let now: string | undefined;
     try {
-      inode = fstatSync(fd).ino;
+      now = s.cookie !== undefined ? socketCookie(fd) : String(fstatSync(fd).ino);
     } catch (err) {
       close(fd);
       return fail(err);
     }
-    if (inode !== s.inode) {
+    const was = s.cookie ?? String(s.inode);
+    if (now !== was) {
       close(fd);
+      const what = s.cookie !== undefined ? "socket cookie" : "inode";
       return {
-        ...skip("identity-changed", `fd ${s.fd} of ${s.pid} is now inode ${inode}, not ${s.inode}`),
+        ...skip(
+          "identity-changed",
+          `fd ${s.fd} of ${s.pid} is now ${now === undefined ? "not a socket" : `${what} ${now}`}, not ${what} ${was}`,
+        ),
         code: "IDLEREAP_ERR_REAP_IDENTITY",
       };
     }

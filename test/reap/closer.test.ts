@@ -3,6 +3,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
+import { close } from "../../src/kernel/libc.js";
 import { type NetnsRef, resolveNetns } from "../../src/kernel/netns.js";
 import type { TcpSocket } from "../../src/model/tcp-socket.js";
 import { Closer } from "../../src/reap/closer.js";
@@ -227,9 +228,25 @@ test("a descriptor that now holds another socket is not touched (identity check)
     const f = await ns.spawnFixture<Ready>(CONNS, [JSON.stringify({ idle: 2 })]);
     const { ref, sockets } = scan(ns, clientSide(f));
     const [a, b] = sockets as [TcpSocket, TcpSocket];
-    const swapped = { ...a, inode: b.inode };
+    // a's descriptor, as if it now held b: checked by the cookie, which the scan knows.
+    const swapped = { ...a, inode: b.inode, cookie: b.cookie };
     const [outcome] = await act(ref, [swapped], "close");
     assert.equal(outcome?.reason, "identity-changed");
+    assert.match(
+      outcome?.detail ?? "",
+      new RegExp(`now socket cookie ${a.cookie}, not socket cookie ${b.cookie}`),
+    );
+    // Without a cookie (a probe journal knows only the inode), by the inode.
+    const closer = new Closer(new Map([[ref.name, ref]]));
+    try {
+      const byInode = closer.duplicate({ pid: a.pid, fd: a.fd, inode: b.inode, command: a.command });
+      assert.ok("result" in byInode && byInode.reason === "identity-changed", JSON.stringify(byInode));
+      const same = closer.duplicate({ pid: a.pid, fd: a.fd, inode: a.inode, command: a.command });
+      assert.ok("fd" in same, JSON.stringify(same));
+      close(same.fd);
+    } finally {
+      closer.release();
+    }
     assert.equal((await events(f)).length, 0);
   });
 });
