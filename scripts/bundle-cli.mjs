@@ -34,7 +34,11 @@ rmSync(OUT, { recursive: true, force: true });
 await Promise.all([
   build({
     ...common,
-    entryPoints: { idlereap: "src/cli/main.ts", "owner-walk-worker": "src/proc/owner-walk-worker.ts" },
+    entryPoints: {
+      idlereap: "src/cli/main.ts",
+      "owner-walk-worker": "src/proc/owner-walk-worker.ts",
+      "arm-worker": "src/probe/arm-worker.ts",
+    },
   }),
   ...commands.map((name) =>
     build({
