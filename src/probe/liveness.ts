@@ -4,19 +4,13 @@
 // ACKs, and every option is put back exactly as it was read. Nothing else reveals an idle peer's
 // liveness: with no data in flight there is no missing ACK to see.
 
-import {
-  type KeepaliveOptions,
-  MAX_KEEPCNT,
-  readKeepaliveOptions,
-  sameKeepaliveOptions,
-  writeKeepaliveOptions,
-} from "../kernel/keepalive-options.js";
-import { close } from "../kernel/libc.js";
+import { type KeepaliveOptions, MAX_KEEPCNT } from "../kernel/keepalive-options.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
 import { STATE } from "../kernel/structs.js";
 import type { TcpSocket } from "../model/tcp-socket.js";
-import { Closer } from "../reap/closer.js";
+import { ArmTeam } from "./arm-team.js";
+import type { ArmTarget } from "./arming.js";
 import type { JournalEntry, ProbeJournal } from "./probe-journal.js";
 
 export type Liveness = "alive" | "dead" | "unknown";
@@ -39,6 +33,13 @@ export interface ProbeOptions {
   readonly signal?: AbortSignal;
   /** The kernel filter the sockets were selected with (`SocketFilter.bytecode`): narrows every poll. */
   readonly bytecode?: Buffer;
+  /** Threads that share the per-socket work (the caller closes it); default this thread alone. */
+  readonly team?: ArmTeam;
+  /**
+   * Called once per socket as soon as its result is final (classified, options put back), in no
+   * set order: a caller can render most of a large report while the last probes are out.
+   */
+  readonly onResult?: (result: ProbeResult) => void;
 }
 
 export interface ProbeResult {
@@ -58,6 +59,7 @@ export interface ProbeResult {
 
 interface Live {
   readonly socket: TcpSocket;
+  readonly target: ArmTarget;
   readonly before: KeepaliveOptions;
   readonly startedAt: number;
   /**
@@ -83,32 +85,39 @@ export async function probeLiveness(
 ): Promise<ProbeResult[]> {
   const probes = Math.max(1, Math.min(options.probes ?? PROBE_DEFAULTS.probes, MAX_KEEPCNT - 1));
   const intervalS = Math.max(1, Math.round((options.intervalMs ?? PROBE_DEFAULTS.intervalMs) / 1000));
-  const closer = new Closer(namespaces);
+  const team = options.team ?? new ArmTeam();
   const results = new Map<TcpSocket, ProbeResult>();
+  const settle = (r: ProbeResult) => {
+    results.set(r.socket, r);
+    options.onResult?.(r);
+  };
   const live: Live[] = [];
+  const putBack = async (ls: readonly Live[], probing: KeepaliveOptions | undefined) => {
+    const out = await team.putBack(
+      ls.map((l) => ({ target: l.target, before: l.before })),
+      probing,
+    );
+    ls.forEach((l, i) => {
+      l.putBack = { before: l.before, ...(out[i] as Pick<ProbeResult, "restored" | "reason">) };
+      settle(finalResult(l));
+    });
+  };
   try {
-    const entries: JournalEntry[] = [];
-    const ready: { socket: TcpSocket; fd: number; before: KeepaliveOptions }[] = [];
+    const candidates: TcpSocket[] = [];
     for (const s of sockets) {
-      const verdict = unprobeable(s);
-      if (verdict) {
-        results.set(s, { socket: s, liveness: "unknown", reason: verdict, restored: true });
-        continue;
-      }
-      const dup = closer.duplicate(s);
-      if ("result" in dup) {
-        results.set(s, { socket: s, liveness: "unknown", reason: dup.detail ?? "", restored: true });
-        continue;
-      }
-      try {
-        const before = readKeepaliveOptions(dup.fd);
-        ready.push({ socket: s, fd: dup.fd, before });
-        entries.push(journalEntry(s, before));
-      } catch (err) {
-        close(dup.fd);
-        results.set(s, { socket: s, liveness: "unknown", reason: message(err), restored: true });
-      }
+      const verdict = unprobeable(s, probes);
+      if (verdict) settle({ socket: s, liveness: "unknown", reason: verdict, restored: true });
+      else candidates.push(s);
     }
+    const targets = candidates.map(targetOf);
+    const reads = await team.read(targets);
+    const befores = reads.map((r) => ("before" in r ? r.before : undefined));
+    const entries: JournalEntry[] = [];
+    reads.forEach((r, i) => {
+      const s = candidates[i] as TcpSocket;
+      if ("before" in r) entries.push(journalEntry(s, r.before));
+      else settle({ socket: s, liveness: "unknown", reason: r.failed, restored: true });
+    });
     options.journal?.write(entries);
     const probing: KeepaliveOptions = {
       enabled: true,
@@ -117,25 +126,25 @@ export async function probeLiveness(
       count: MAX_KEEPCNT, // the kernel must not give up while we watch: classifying is not closing
       userTimeoutMs: 0, // a user timeout would close a dead connection after the first probe
     };
-    for (const r of ready) {
-      try {
-        writeKeepaliveOptions(r.fd, probing, r.before);
+    const armed = await team.arm(probing, befores, targets);
+    armed.forEach((a, i) => {
+      const s = candidates[i] as TcpSocket;
+      const before = befores[i];
+      if (a === undefined || before === undefined) return;
+      if ("at" in a) {
         live.push({
-          socket: r.socket,
-          before: r.before,
-          startedAt: performance.now(),
-          probesBefore: r.socket.probes ?? 0,
+          socket: s,
+          target: targets[i] as ArmTarget,
+          before,
+          startedAt: a.at - performance.timeOrigin,
+          probesBefore: s.probes ?? 0,
         });
-      } catch (err) {
-        results.set(
-          r.socket,
-          restoreNow(r.fd, r.socket, r.before, `setting the probe failed: ${message(err)}`),
-        );
-      } finally {
-        close(r.fd);
+      } else {
+        const reason = a.restored ? a.failed : (a.reason ?? a.failed);
+        settle({ socket: s, liveness: "unknown", before, restored: a.restored, reason });
       }
-    }
-    await watch(live, namespaces, (l) => putBack(closer, l, probing), {
+    });
+    await watch(live, namespaces, (ls) => putBack(ls, probing), {
       probes,
       intervalMs: intervalS * 1000,
       deadAfterMs: (probes - 1) * intervalS * 1000,
@@ -145,19 +154,29 @@ export async function probeLiveness(
       bytecode: options.bytecode,
     });
   } finally {
-    for (const l of live) {
-      if (!l.putBack) putBack(closer, l, undefined);
-      results.set(l.socket, finalResult(l));
-    }
+    // Interrupted or failed: everything still changed is put back, writing every option.
+    await putBack(
+      live.filter((l) => !l.putBack),
+      undefined,
+    );
     if (live.length > 0 || options.journal) options.journal?.clear();
-    closer.release();
+    if (!options.team) await team.close();
   }
   return sockets.map((s) => results.get(s) as ProbeResult);
 }
 
+function targetOf(s: TcpSocket): ArmTarget {
+  return { pid: s.pid as number, fd: s.fd as number, inode: s.inode, cookie: s.cookie, command: s.command };
+}
+
 /** Why a socket is not probed, or undefined when it can be. */
-function unprobeable(s: TcpSocket): string | undefined {
+function unprobeable(s: TcpSocket, probes: number): string | undefined {
   if (s.state !== "established") return `${s.state}: only established connections are probed`;
+  // The kernel counts unanswered probes until an ACK and closes the connection at TCP_KEEPCNT, whose
+  // ceiling is 127: probing a peer that has missed that many already would close it.
+  if ((s.probes ?? 0) + probes >= MAX_KEEPCNT) {
+    return `its peer has not answered ${s.probes} keepalive probes already; probing it ${probes} more times could make the kernel close it`;
+  }
   if (s.pid === null || s.fd === null) return "no process holds this socket (or its owner is not visible)";
   if ((s.unacked ?? 0) > 0) {
     return "data is in flight: the kernel sends no keepalive probe while data is unacknowledged (see lastAckMs)";
@@ -185,7 +204,7 @@ interface WatchPlan {
 async function watch(
   live: Live[],
   namespaces: ReadonlyMap<string, NetnsRef>,
-  putBack: (l: Live) => void,
+  putBack: (ls: readonly Live[]) => Promise<void>,
   plan: WatchPlan,
 ): Promise<void> {
   const byNetns = new Map<string, { wanted: Map<string, Live>; families: Set<4 | 6> }>();
@@ -243,10 +262,12 @@ async function watch(
         }
       }
       pending = 0;
+      const classified: Live[] = [];
       for (const l of live) {
         if (!l.result) pending++;
-        if (l.result && !l.putBack) putBack(l);
+        else if (!l.putBack) classified.push(l);
       }
+      if (classified.length > 0) await putBack(classified);
     }
   } finally {
     for (const d of diags.values()) d.close();
@@ -305,26 +326,6 @@ function observe(v: View, wanted: Map<string, Live>, seen: Set<string>, plan: Wa
   }
 }
 
-/**
- * Puts the options back through a fresh duplicate and reads them again to prove it. `probing` is
- * what the probe set (only what differs from it is written), or undefined when that is not known.
- */
-function putBack(closer: Closer, l: Live, probing: KeepaliveOptions | undefined): void {
-  const dup = closer.duplicate(l.socket);
-  if ("result" in dup) {
-    const gone = dup.reason === "gone" || dup.reason === "identity-changed";
-    l.putBack = {
-      before: l.before,
-      restored: gone, // a socket its owner closed keeps nothing of ours
-      ...(gone ? {} : { reason: `not restored: ${dup.detail ?? dup.reason}` }),
-    };
-    return;
-  }
-  const out = restoreNow(dup.fd, l.socket, l.before, undefined, probing);
-  close(dup.fd);
-  l.putBack = { before: l.before, restored: out.restored, ...(out.reason ? { reason: out.reason } : {}) };
-}
-
 /** The classification with what putting the options back achieved. */
 function finalResult(l: Live): ProbeResult {
   const result: ProbeResult = l.result ?? {
@@ -336,33 +337,8 @@ function finalResult(l: Live): ProbeResult {
   return { ...result, ...l.putBack };
 }
 
-function restoreNow(
-  fd: number,
-  s: TcpSocket,
-  before: KeepaliveOptions,
-  why: string | undefined,
-  current?: KeepaliveOptions,
-): ProbeResult {
-  try {
-    writeKeepaliveOptions(fd, before, current);
-    const after = readKeepaliveOptions(fd);
-    const restored = sameKeepaliveOptions(before, after);
-    const reason = restored ? why : `options read back differ: ${JSON.stringify(after)}`;
-    return { socket: s, liveness: "unknown", before, restored, ...(reason ? { reason } : {}) };
-  } catch (err) {
-    return {
-      socket: s,
-      liveness: "unknown",
-      before,
-      restored: false,
-      reason: `not restored: ${message(err)}`,
-    };
-  }
-}
-
 function journalEntry(s: TcpSocket, before: KeepaliveOptions): JournalEntry {
   return { netns: s.netns, pid: s.pid as number, fd: s.fd as number, inode: s.inode, before };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

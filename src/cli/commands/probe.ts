@@ -1,8 +1,10 @@
 // `idlereap probe`: is the peer of each idle connection still there? Keepalive probes through a
 // duplicate of the owner's descriptor, classified alive, dead or unknown; options put back after.
+import { availableParallelism } from "node:os";
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
 import type { NetnsRef } from "../../kernel/netns.js";
+import { ArmTeam } from "../../probe/arm-team.js";
 import { PROBE_DEFAULTS, type ProbeResult, probeLiveness } from "../../probe/liveness.js";
 import { DEFAULT_RUN_DIR, ProbeJournal, type RecoveryReport } from "../../probe/probe-journal.js";
 import { collectSockets } from "../../scan/collect.js";
@@ -41,6 +43,21 @@ async function runProbe(flags: ProbeFlags): Promise<void> {
     printRecovery(recovered, flags.json === true, true);
     return;
   }
+  // Worker threads share the per-socket work; they start now, so that they are up after the scan.
+  const team = new ArmTeam({ threads: Math.min(3, availableParallelism() - 1) });
+  try {
+    await probeWith(flags, journal, recovered, team);
+  } finally {
+    await team.close();
+  }
+}
+
+async function probeWith(
+  flags: ProbeFlags,
+  journal: ProbeJournal,
+  recovered: RecoveryReport,
+  team: ArmTeam,
+): Promise<void> {
   const probes = parseCount(flags.probes);
   const intervalMs = parseInterval(flags.interval);
   const spec = filterSpecFromFlags({ ...flags, state: flags.state ?? ["established"] });
@@ -57,6 +74,7 @@ async function runProbe(flags: ProbeFlags): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+  const rendered = new Map<ProbeResult, string>();
   let results: ProbeResult[];
   try {
     results = await probeLiveness(sockets, byName, {
@@ -65,12 +83,14 @@ async function runProbe(flags: ProbeFlags): Promise<void> {
       journal,
       signal: stop.signal,
       bytecode: filter.bytecode,
+      team,
+      ...(flags.json ? { onResult: (r: ProbeResult) => rendered.set(r, connectionJson(r)) } : {}),
     });
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
   }
   const elapsedMs = performance.now() - started;
-  if (flags.json) printJson(results, elapsedMs, recovered);
+  if (flags.json) printJson(results, elapsedMs, recovered, rendered);
   else printText(results, elapsedMs, recovered);
   if (results.some((r) => !r.restored)) process.exitCode = 1;
   if (stop.signal.aborted) process.exitCode = 130;
@@ -157,32 +177,41 @@ function printText(results: readonly ProbeResult[], elapsedMs: number, recovered
   }
 }
 
-function printJson(results: readonly ProbeResult[], elapsedMs: number, recovered: RecoveryReport): void {
-  const out = {
-    elapsedMs: Math.round(elapsedMs),
-    summary: tally(results),
-    recovered,
-    connections: results.map((r) => ({
-      netns: r.socket.netns,
-      localAddress: r.socket.localAddress,
-      localPort: r.socket.localPort,
-      remoteAddress: r.socket.remoteAddress,
-      remotePort: r.socket.remotePort,
-      cookie: r.socket.cookie,
-      idleMs: r.socket.idleMs,
-      pid: r.socket.pid,
-      fd: r.socket.fd,
-      command: r.socket.command,
-      liveness: r.liveness,
-      answeredMs: r.answeredMs ?? null,
-      unanswered: r.unanswered ?? null,
-      reason: r.reason ?? null,
-      before: r.before ?? null,
-      restored: r.restored,
-    })),
-  };
-  // One line, as `ls --json` and `kill --json` print: 10k connections make megabytes when indented.
-  io.stdout.write(`${JSON.stringify(out)}\n`);
+/** One connection of `probe --json`. */
+function connectionJson(r: ProbeResult): string {
+  return JSON.stringify({
+    netns: r.socket.netns,
+    localAddress: r.socket.localAddress,
+    localPort: r.socket.localPort,
+    remoteAddress: r.socket.remoteAddress,
+    remotePort: r.socket.remotePort,
+    cookie: r.socket.cookie,
+    idleMs: r.socket.idleMs,
+    pid: r.socket.pid,
+    fd: r.socket.fd,
+    command: r.socket.command,
+    liveness: r.liveness,
+    answeredMs: r.answeredMs ?? null,
+    unanswered: r.unanswered ?? null,
+    reason: r.reason ?? null,
+    before: r.before ?? null,
+    restored: r.restored,
+  });
+}
+
+/**
+ * One line, as `ls --json` and `kill --json` print. Connections rendered as their results came in
+ * (`rendered`) are reused: most of 10k are done while the last probes are out.
+ */
+function printJson(
+  results: readonly ProbeResult[],
+  elapsedMs: number,
+  recovered: RecoveryReport,
+  rendered: ReadonlyMap<ProbeResult, string>,
+): void {
+  const head = JSON.stringify({ elapsedMs: Math.round(elapsedMs), summary: tally(results), recovered });
+  const connections = results.map((r) => rendered.get(r) ?? connectionJson(r)).join(",");
+  io.stdout.write(`${head.slice(0, -1)},"connections":[${connections}]}\n`);
 }
 
 function printRecovery(r: RecoveryReport, json: boolean, always: boolean): void {
