@@ -87,6 +87,13 @@ export function encodeDumpRequest(req: DumpRequest, seq: number): Buffer {
   return encodeMessage(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, parts);
 }
 
+/** sock_diag lookup of exactly one socket by its full id (the cookie too), with tcp_info when `info`. */
+export function encodeLookupRequest(id: SockId, seq: number, info: boolean): Buffer {
+  return encodeMessage(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, [
+    encodeReqV2(id.family, 0xfff, info ? EXT_INFO : 0, id),
+  ]);
+}
+
 /** SOCK_DESTROY of exactly one socket: the full id including the cookie, so a reused 4-tuple is never hit. */
 export function encodeDestroyRequest(id: SockId, seq: number): Buffer {
   return encodeMessage(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, seq, [encodeReqV2(id.family, 0xfff, 0, id)]);

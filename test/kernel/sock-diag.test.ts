@@ -152,3 +152,34 @@ test("SOCK_DESTROY aborts exactly the socket named by its cookie", async (t) => 
     assert.ok(!events.some((e) => e.port === survivor));
   });
 });
+
+test("lookups by id find exactly the sockets still there, in batches larger than one send", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    const peers = new URL("../fixtures/peers.mjs", import.meta.url).pathname;
+    const server = await ns.spawnFixture<{ port: number }>(peers, [JSON.stringify({ listen: "127.0.0.1" })]);
+    await ns.spawnFixture(peers, [
+      JSON.stringify({ connect: "127.0.0.1", port: server.ready.port, count: 300 }),
+    ]);
+    const sock = DiagSocket.open(resolveNetns(ns.name));
+    try {
+      const ids: ReturnType<DiagMessageView["sockId"]>[] = [];
+      sock.dump({ family: 4, states: 1 << 1, info: false }, (v) => {
+        ids.push(v.sockId());
+      });
+      assert.equal(ids.length, 600);
+      // Each socket by its id, and by its id with a wrong cookie (ENOENT): 1200 lookups, five sends.
+      const wrong = ids.map((id) => ({ ...id, cookie: id.cookie + 1_000_000n }));
+      const found: bigint[] = [];
+      let withInfo = 0;
+      sock.lookup([...ids, ...wrong], true, (v) => {
+        found.push(v.cookie);
+        if (v.rttMs !== undefined) withInfo++;
+      });
+      assert.deepEqual(found.sort(), ids.map((id) => id.cookie).sort());
+      assert.equal(withInfo, 600);
+    } finally {
+      sock.close();
+    }
+  });
+});
