@@ -4,11 +4,12 @@
 // ACKs, and every option is put back exactly as it was read. Nothing else reveals an idle peer's
 // liveness: with no data in flight there is no missing ACK to see.
 
+import type { SockId } from "../kernel/inet-diag-codec.js";
 import { type KeepaliveOptions, MAX_KEEPCNT } from "../kernel/keepalive-options.js";
 import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
 import { STATE } from "../kernel/structs.js";
-import type { TcpSocket } from "../model/tcp-socket.js";
+import { sockIdOf, type TcpSocket } from "../model/tcp-socket.js";
 import { ArmTeam } from "./arm-team.js";
 import type { ArmTarget } from "./arming.js";
 import type { JournalEntry, ProbeJournal } from "./probe-journal.js";
@@ -33,6 +34,8 @@ export interface ProbeOptions {
   readonly signal?: AbortSignal;
   /** The kernel filter the sockets were selected with (`SocketFilter.bytecode`): narrows every poll. */
   readonly bytecode?: Buffer;
+  /** Up to this many unclassified sockets are looked up one by one; more, with a dump; default 1024. */
+  readonly lookupAtMost?: number;
   /** Threads that share the per-socket work (the caller closes it); default this thread alone. */
   readonly team?: ArmTeam;
   /**
@@ -73,9 +76,17 @@ interface Live {
   putBack?: Pick<ProbeResult, "restored" | "reason" | "before">;
   /** The smoothed round trip the kernel reports, ms. */
   rttMs?: number;
+  /** The socket's kernel id, for looking it up alone (made when first needed). */
+  id?: SockId;
 }
 
-export const PROBE_DEFAULTS = Object.freeze({ probes: 3, intervalMs: 1000, answerWaitMs: 100, pollMs: 100 });
+export const PROBE_DEFAULTS = Object.freeze({
+  probes: 3,
+  intervalMs: 1000,
+  answerWaitMs: 100,
+  pollMs: 100,
+  lookupAtMost: 1024,
+});
 
 /** Probes every established socket of `sockets` that has an owner; the rest come back unknown. */
 export async function probeLiveness(
@@ -150,6 +161,7 @@ export async function probeLiveness(
       deadAfterMs: (probes - 1) * intervalS * 1000,
       answerWaitMs: options.answerWaitMs ?? PROBE_DEFAULTS.answerWaitMs,
       pollMs: options.pollMs ?? PROBE_DEFAULTS.pollMs,
+      lookupAtMost: options.lookupAtMost ?? PROBE_DEFAULTS.lookupAtMost,
       signal: options.signal,
       bytecode: options.bytecode,
     });
@@ -191,6 +203,7 @@ interface WatchPlan {
   deadAfterMs: number;
   answerWaitMs: number;
   pollMs: number;
+  lookupAtMost: number;
   bytecode: Buffer | undefined;
 }
 
@@ -244,11 +257,20 @@ async function watch(
       }
       for (const [name, { wanted, families }] of byNetns) {
         const seen = new Set<string>();
+        const see = (v: View) => observe(v, wanted, seen, plan);
         const diag = diags.get(name);
-        for (const family of families) {
-          diag?.dump({ family, states: 1 << STATE.ESTABLISHED, info: true, bytecode: plan.bytecode }, (v) =>
-            observe(v, wanted, seen, plan),
+        const unclassified = [...wanted.values()].filter((l) => !l.result);
+        // A few sockets are looked up one by one (in batches); many, with one dump of the table.
+        if (unclassified.length <= plan.lookupAtMost || unclassified.length * 4 <= wanted.size) {
+          diag?.lookup(
+            unclassified.map((l) => (l.id ??= sockIdOf(l.socket))),
+            true,
+            see,
           );
+        } else {
+          for (const family of families) {
+            diag?.dump({ family, states: 1 << STATE.ESTABLISHED, info: true, bytecode: plan.bytecode }, see);
+          }
         }
         for (const [cookie, l] of wanted) {
           if (!seen.has(cookie) && !l.result) {

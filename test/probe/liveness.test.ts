@@ -8,6 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { resolveNetns } from "../../src/kernel/netns.js";
+import { probeLiveness } from "../../src/probe/liveness.js";
+import { collectSockets } from "../../src/scan/collect.js";
+import { compileFilter } from "../../src/select/socket-filter.js";
 import { runCli } from "../helpers/cli.js";
 import type { TestNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
@@ -190,5 +194,28 @@ test("probe: SIGTERM ends the probe early and puts every option back before exit
     assert.equal(code, 130);
     assert.equal(keepaliveTimers(near, server.ready.port), 0);
     assert.deepEqual(readdirSync(journalDir), []);
+  });
+});
+
+test("probe: found through dumps of the table as well as by lookups, the same peers are dead", async (t) => {
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
+  await withVethPair(async ({ near, far, nearAddress }) => {
+    const server = await near.spawnFixture<Ready>(PEERS, [JSON.stringify({ listen: nearAddress })]);
+    const client = await far.spawnFixture<Ready>(PEERS, [
+      JSON.stringify({ connect: nearAddress, port: server.ready.port, count: 6 }),
+    ]);
+    const dead = client.ready.localPorts.slice(0, 2);
+    blackholePorts(far, dead);
+    const ref = resolveNetns(near.name);
+    const { sockets } = collectSockets([ref], {
+      filter: compileFilter({ states: ["established"], sports: [server.ready.port] }),
+      owners: true,
+    });
+    // lookupAtMost 0: every poll dumps the namespace's table (what a probe of thousands does).
+    const results = await probeLiveness(sockets, new Map([[ref.name, ref]]), { lookupAtMost: 0 });
+    assert.deepEqual(
+      results.map((r) => [r.socket.remotePort, r.liveness, r.restored]).sort(),
+      sockets.map((s) => [s.remotePort, dead.includes(s.remotePort) ? "dead" : "alive", true]).sort(),
+    );
   });
 });
