@@ -150,7 +150,11 @@ export class ArmTeam {
     return out;
   }
 
-  /** Releases every thread's descriptors (they belong to the process, not the thread) and stops the workers. */
+  /**
+   * Releases every thread's descriptors (they belong to the process, not to the thread that opened
+   * them) and stops the workers, without waiting for them to stop: they keep nothing open, and an
+   * exiting process does not wait for them.
+   */
   async close(): Promise<void> {
     this.#local.release();
     await Promise.all(
@@ -159,7 +163,8 @@ export class ArmTeam {
           const release: ArmRequest = { op: "release", id: this.#nextId++ };
           await callWorker(m.worker, release, 1000, "probe").catch(() => {});
         }
-        await m.worker.terminate();
+        m.worker.unref();
+        void m.worker.terminate();
       }),
     );
   }
