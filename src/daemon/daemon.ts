@@ -64,9 +64,8 @@ export class Daemon {
   private escalationTimer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = false;
-  private readonly peerProbe = new PeerProbe(
-    new ProbeJournal(process.env.IDLEREAP_RUN_DIR ?? DEFAULT_RUN_DIR),
-  );
+  private readonly journal = new ProbeJournal(process.env.IDLEREAP_RUN_DIR ?? DEFAULT_RUN_DIR);
+  private readonly peerProbe = new PeerProbe(this.journal);
   /** What the last cycle could not do: namespaces not resolved or not scanned, parts that failed. */
   private problems: string[] = [];
 
@@ -113,6 +112,7 @@ export class Daemon {
 
   /** Starts the metrics endpoint and the scan loop (the first scan runs at once). */
   async start(): Promise<void> {
+    this.recoverProbes();
     await this.outputs.listen(this.policy);
     this.running = true;
     const where = this.outputs.address ? `, metrics on http://${this.outputs.address}/metrics` : "";
@@ -120,6 +120,18 @@ export class Daemon {
       `started: ${this.rules.length} rule${this.rules.length === 1 ? "" : "s"}, interval ${this.policy.interval}ms${this.dryRun ? ", dry run" : ""}${where}`,
     );
     this.loop();
+  }
+
+  /**
+   * Puts back the keepalive options that a probe of an earlier run left changed: a daemon killed
+   * mid-probe (SIGKILL, the OOM killer) leaves its journal, and systemd starts the next one.
+   */
+  recoverProbes(): void {
+    const r = this.journal.recover();
+    if (r.restored + r.gone + r.failed.length === 0) return;
+    this.log(
+      `an interrupted probe had changed ${r.restored + r.gone + r.failed.length} connection(s): ${r.restored} put back, ${r.gone} gone, ${r.failed.length} failed${r.failed.map((f) => `; pid ${f.pid} fd ${f.fd}: ${f.reason}`).join("")}`,
+    );
   }
 
   /** Switches to a new, already validated policy; the metrics endpoint moves if its address changed. */

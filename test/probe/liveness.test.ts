@@ -3,7 +3,7 @@
 // options read back exactly as before. A probe killed mid-way is undone by the next one.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -173,6 +173,37 @@ test("probe: a probe killed mid-way is undone by the next one from its journal",
     assert.deepEqual(JSON.parse(r.stdout), { restored: 4, gone: 0, failed: [] });
     assert.equal(keepaliveTimers(near, server.ready.port), 0);
     assert.deepEqual(readdirSync(journalDir), []);
+  });
+});
+
+test("probe: a probe killed mid-way is undone when the daemon starts (a killed daemon's restart)", async (t) => {
+  if (!needsPrivilege(t) || !needsTools(t, "nft")) return;
+  const runDir = mkdtempSync(join(tmpdir(), "irt-run-"));
+  t.after(() => rmSync(runDir, { recursive: true, force: true }));
+  await withVethPair(async ({ near, far, nearAddress }) => {
+    const server = await near.spawnFixture<Ready>(PEERS, [JSON.stringify({ listen: nearAddress })]);
+    const client = await far.spawnFixture<Ready>(PEERS, [
+      JSON.stringify({ connect: nearAddress, port: server.ready.port, count: 2 }),
+    ]);
+    blackholePorts(far, client.ready.localPorts);
+    const child = await probeInFlight(near, runDir);
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    assert.equal(keepaliveTimers(near, server.ready.port), 2, "the killed probe left keepalive on");
+
+    const policy = join(runDir, "policy.yaml");
+    writeFileSync(
+      policy,
+      `namespaces: [${near.name}]\nmetrics: { enabled: false }\naudit: { file: ${join(runDir, "audit.jsonl")} }\nrules:\n  - name: l\n    match: { state: listen }\n`,
+    );
+    const r = await runCli(["run", "--once", "--config", policy], { IDLEREAP_RUN_DIR: runDir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /an interrupted probe had changed 2 connection\(s\): 2 put back, 0 gone, 0 failed/,
+    );
+    assert.equal(keepaliveTimers(near, server.ready.port), 0);
+    assert.deepEqual(readdirSync(join(runDir, "probes")), []);
   });
 });
 

@@ -97,6 +97,7 @@ async function reload(daemon: Daemon, file: string): Promise<void> {
 }
 
 async function runOnce(daemon: Daemon): Promise<void> {
+  daemon.recoverProbes();
   const outcomes = daemon.scanOnce();
   const problems = [...daemon.lastProblems];
   await daemon.settle();
