@@ -262,9 +262,11 @@ export function makeApp(ink: typeof Ink, React: React, config: TopConfig): () =>
     const width = stdout.columns ?? 100;
     const height = stdout.rows ?? 24;
     const lines = screen(snapshot, rows, st, width, height);
+    // ink lays every frame out on a grid of cells as wide as its box: no wider than the longest line.
+    const widest = lines.reduce((w, l) => Math.max(w, l.text.length), 1);
     return h(
       ink.Box,
-      { flexDirection: "column" },
+      { flexDirection: "column", width: Math.min(width, widest) },
       ...lines.map((l, i) =>
         h(
           ink.Text,
