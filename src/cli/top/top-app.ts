@@ -116,7 +116,7 @@ export function makeApp(ink: typeof Ink, React: React, config: TopConfig): () =>
       if (c + page >= snap.rows.length && snap.rows.length < snap.rowCount) {
         set({ cursor: c, limit: Math.max(current.current.limit * 2, c + page * 2) });
         refresh();
-      } else set({ cursor: Math.min(c, snap.rows.length - 1) });
+      } else set({ cursor: Math.max(0, Math.min(c, snap.rows.length - 1)) });
     };
     const pending = React.useRef<{ mode: CloseMode; sockets: TcpSocket[] } | undefined>(undefined);
     const busy = React.useRef(false);
