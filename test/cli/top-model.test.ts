@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { BoundedSelection } from "../../src/cli/top/bounded-selection.js";
+import { InodeTable } from "../../src/cli/top/inode-table.js";
 import { median, nextDelay } from "../../src/cli/top/top-app.js";
 import { NetnsContext, rankProcesses } from "../../src/cli/top/top-context.js";
 import { GroupTally } from "../../src/cli/top/top-groups.js";
@@ -229,6 +230,15 @@ test("the text filter needs every word somewhere in the row; endpoints only for 
   assert.ok(!compileText("nginx")?.(counting));
   assert.equal(formatted, 0, "a word with letters beyond hex never formats an address");
   assert.ok(compileText("127.0.0.1:5000")?.(counting));
+});
+
+test("the inode table answers as the walk's map does", () => {
+  const map = new Map<number, number>();
+  for (let i = 0; i < 5000; i++) map.set(1_000_000 + (i % 2 === 0 ? i : i * 977), 100 + (i % 7));
+  const table = new InodeTable(map.entries(), map.size);
+  for (const [inode, pid] of map) assert.equal(table.get(inode), pid);
+  for (const inode of [0, 1, 999_999, 4_000_000_000]) assert.equal(table.get(inode), undefined);
+  assert.equal(new InodeTable([], 0).get(5), undefined, "an empty walk knows nothing");
 });
 
 test("marks tell connections from groups", () => {

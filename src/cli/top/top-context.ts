@@ -6,6 +6,7 @@ import type { NetnsRef } from "../../kernel/netns.js";
 import { STATE } from "../../kernel/structs.js";
 import type { CgroupInfo } from "../../model/tcp-socket.js";
 import type { OwnerIndex } from "../../proc/owner-index.js";
+import { InodeTable } from "./inode-table.js";
 
 export type CgroupLookup = (id: string | null | undefined) => CgroupInfo | undefined;
 
@@ -42,6 +43,8 @@ export class NetnsContext {
     private readonly cgroupInfo: CgroupLookup,
     /** Order of processes by name for the process sort: pid → rank (1 first; 0, no owner, before all). */
     private readonly processRanks: ReadonlyMap<number, number>,
+    /** The same walk as inode → pid (pidTable), for lookups of every socket. */
+    private readonly pids: InodeTable | undefined = owners && pidTable(owners),
   ) {}
 
   private lastInode = -1;
@@ -52,7 +55,7 @@ export class NetnsContext {
     if (inode === 0) return undefined;
     if (inode !== this.lastInode) {
       this.lastInode = inode;
-      this.lastPid = this.owners?.pidOf(inode);
+      this.lastPid = this.pids?.get(inode);
     }
     return this.lastPid;
   }
@@ -85,6 +88,21 @@ export class NetnsContext {
     this.cgroups.set(id, info);
     return info;
   }
+}
+
+const tables = new WeakMap<OwnerIndex, InodeTable>();
+
+/** The walk's inode → pid table, made once per walk. */
+export function pidTable(index: OwnerIndex): InodeTable {
+  let table = tables.get(index);
+  if (table === undefined) {
+    const pairs = function* (): Generator<[number, number]> {
+      for (const [inode, o] of index.map.owners) yield [inode, o.pid];
+    };
+    table = new InodeTable(pairs(), index.size);
+    tables.set(index, table);
+  }
+  return table;
 }
 
 /** Ranks of every walked process by `command/pid` (locale order), for the process sort. */
