@@ -227,8 +227,13 @@ export function makeApp(ink: typeof Ink, React: React, config: TopConfig): () =>
       });
     };
 
-    ink.useInput((input, key) => {
+    const onKey = (input: string, key: Ink.Key): void => {
       const st = current.current;
+      // Keys typed while a refresh ran arrive as one chunk ("  ", "jjj"): each is a key of its own.
+      if (!st.confirm && st.editing === undefined && input.length > 1 && !input.startsWith("/")) {
+        for (const ch of input) onKey(ch, key);
+        return;
+      }
       if (st.confirm) {
         if (input === "y") confirm(true);
         else if (input === "n" || key.escape) confirm(false);
@@ -257,7 +262,8 @@ export function makeApp(ink: typeof Ink, React: React, config: TopConfig): () =>
       else if (input === "x") ask("abort");
       else if (key.return) toggleDetail();
       else if (key.escape) set({ detail: false, marked: new Set(), message: "" });
-    });
+    };
+    ink.useInput(onKey);
 
     const width = stdout.columns ?? 100;
     const height = stdout.rows ?? 24;
