@@ -18,6 +18,7 @@ import {
   NLM_F_DUMP,
   NLM_F_REQUEST,
   NLMSG_HDRLEN,
+  REQ_V1,
   REQ_V2,
   SOCK_DESTROY,
   SOCK_DIAG_BY_FAMILY,
@@ -26,6 +27,7 @@ import {
   STATE_MIN,
   TCP_INFO,
   TCP_STATES,
+  TCPDIAG_GETSOCK,
   type TcpState,
   TIMER_MAX,
   TIMERS,
@@ -46,7 +48,8 @@ export interface SockId {
 }
 
 export interface DumpRequest {
-  family: 4 | 6;
+  /** 0: both, in one walk of the kernel's tables (the TCPDIAG_GETSOCK request). */
+  family: 4 | 6 | 0;
   /** Bit per kernel TCP state number. */
   states: number;
   /** Ask for struct tcp_info. */
@@ -79,8 +82,9 @@ function encodeReqV2(family: 4 | 6, states: number, ext: number, id?: SockId): B
   return req;
 }
 
-/** SOCK_DIAG_BY_FAMILY dump of TCP sockets of one family. */
+/** SOCK_DIAG_BY_FAMILY dump of TCP sockets of one family; TCPDIAG_GETSOCK of both for family 0. */
 export function encodeDumpRequest(req: DumpRequest, seq: number): Buffer {
+  if (req.family === 0) return encodeBothFamiliesRequest(req, seq);
   const parts: Uint8Array[] = [encodeReqV2(req.family, req.states, req.info ? EXT_INFO : 0)];
   if (req.bytecode && req.bytecode.byteLength > 0)
     parts.push(encodeAttr(INET_DIAG_REQ_BYTECODE, req.bytecode));
@@ -92,6 +96,23 @@ export function encodeLookupRequest(id: SockId, seq: number, info: boolean): Buf
   return encodeMessage(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, [
     encodeReqV2(id.family, 0xfff, info ? EXT_INFO : 0, id),
   ]);
+}
+
+/**
+ * The older TCP request (struct inet_diag_req): the kernel dumps it with family AF_UNSPEC, IPv4 and
+ * IPv6 in one walk of its tables, where two SOCK_DIAG_BY_FAMILY requests walk them twice (the walk
+ * visits every socket of every namespace, so the second costs about a quarter of the first even
+ * when it returns nothing). Replies are the same inet_diag_msg, with this message type.
+ */
+function encodeBothFamiliesRequest(req: DumpRequest, seq: number): Buffer {
+  const body = Buffer.alloc(REQ_V1.size);
+  body.writeUInt8(req.info ? EXT_INFO : 0, REQ_V1.ext);
+  body.writeBigUInt64LE(0xffffffffffffffffn, REQ_V1.id + SOCKID.cookie); // INET_DIAG_NOCOOKIE
+  body.writeUInt32LE(req.states >>> 0, REQ_V1.states);
+  const parts: Uint8Array[] = [body];
+  if (req.bytecode && req.bytecode.byteLength > 0)
+    parts.push(encodeAttr(INET_DIAG_REQ_BYTECODE, req.bytecode));
+  return encodeMessage(TCPDIAG_GETSOCK, NLM_F_REQUEST | NLM_F_DUMP, seq, parts);
 }
 
 /** SOCK_DESTROY of exactly one socket: the full id including the cookie, so a reused 4-tuple is never hit. */

@@ -27,7 +27,13 @@ import {
 } from "./libc.js";
 import { align4, forEachMessage, messageLength, parseErrorMessage } from "./netlink-codec.js";
 import { inNetns, type NetnsRef } from "./netns.js";
-import { NETLINK_SOCK_DIAG, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY } from "./structs.js";
+import {
+  NETLINK_SOCK_DIAG,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  SOCK_DIAG_BY_FAMILY,
+  TCPDIAG_GETSOCK,
+} from "./structs.js";
 
 const RECV_BUFFER = 64 * 1024;
 /**
@@ -109,7 +115,7 @@ export class DiagSocket {
         const len = messageLength(buf, off, n);
         if (dv.getUint32(off + 8, true) === seq) {
           const type = dv.getUint16(off + 4, true);
-          if (type === SOCK_DIAG_BY_FAMILY) visit(view.reset(buf, off, len));
+          if (type === SOCK_DIAG_BY_FAMILY || type === TCPDIAG_GETSOCK) visit(view.reset(buf, off, len));
           else if (type === NLMSG_DONE) return;
           else if (type === NLMSG_ERROR) {
             const e = parseErrorMessage(buf, off, len);

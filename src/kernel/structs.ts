@@ -24,6 +24,11 @@ export const NLM_F_CAPPED = 0x100;
 export const NETLINK_SOCK_DIAG = 4;
 export const SOCK_DIAG_BY_FAMILY = 20;
 export const SOCK_DESTROY = 21;
+/**
+ * inet_diag.h: the older request for TCP sockets (struct inet_diag_req). The kernel answers it with
+ * family AF_UNSPEC (inet_diag_dump_compat), so one walk of its socket tables gives IPv4 and IPv6.
+ */
+export const TCPDIAG_GETSOCK = 18;
 
 /** struct inet_diag_sockid (inet_diag.h): 48 bytes. */
 export const SOCKID = {
@@ -34,6 +39,15 @@ export const SOCKID = {
   dst: 20, // __be32[4]
   if: 36, // u32
   cookie: 40, // u32[2]
+} as const;
+
+/** struct inet_diag_req (inet_diag.h), the TCPDIAG_GETSOCK request: 60 bytes. */
+export const REQ_V1 = {
+  size: 60,
+  family: 0,
+  ext: 3,
+  id: 4,
+  states: 52,
 } as const;
 
 /** struct inet_diag_req_v2 (inet_diag.h): 56 bytes. */

@@ -21,6 +21,13 @@ export interface ScanOptions {
    * lookup is asked; `visit` then sees only what it leaves.
    */
   replies?: ReplyWriter | undefined;
+  /**
+   * Dumps IPv4 and IPv6 in one walk of the kernel's socket tables (the older TCPDIAG_GETSOCK request)
+   * instead of one per family: the walk visits every socket of every namespace, so the second one
+   * costs about a quarter of the first even when it finds nothing. Not with `replies`; a kernel that
+   * refuses the request gets one dump per family. Default false.
+   */
+  oneWalk?: boolean | undefined;
 }
 
 /** Handles a dump's replies a receive buffer at a time (SocketJsonWriter). */
@@ -44,6 +51,7 @@ export interface NetnsScanResult {
 export type ScanVisitor = (view: DiagMessageView, netns: NetnsRef, owner: Owner | undefined) => void;
 
 let bytecodeRefused = false;
+let oneWalkRefused = false;
 
 export function scanNamespaces(
   namespaces: readonly NetnsRef[],
@@ -65,7 +73,9 @@ function scanOne(ns: NetnsRef, options: ScanOptions, visit: ScanVisitor): NetnsS
     // A filter the kernel applies whole, or one without owner conditions, costs nothing per socket.
     const byView = !filter.kernelExact;
     const byOwner = filter.needsOwners;
+    let seen = 0;
     const onView = (view: DiagMessageView): void => {
+      seen++;
       if (byView && !filter.matchView(view)) return;
       const owner = needOwner ? owners(view.inode) : undefined;
       if (byOwner && !filter.matchOwner(owner)) return;
@@ -80,7 +90,8 @@ function scanOne(ns: NetnsRef, options: ScanOptions, visit: ScanVisitor): NetnsS
       batch: batch && ((n, seq) => batch.writeReplies(n, seq)),
     };
     try {
-      for (const family of [4, 6] as const) dumpFamily(sock, family, options, onView, dump);
+      if (!(options.oneWalk && !batch && !oneWalkRefused && dumpBoth(sock, options, onView, () => seen)))
+        for (const family of [4, 6] as const) dumpFamily(sock, family, options, onView, dump);
     } finally {
       if (batch) result.matched += batch.written - before;
     }
@@ -93,9 +104,26 @@ function scanOne(ns: NetnsRef, options: ScanOptions, visit: ScanVisitor): NetnsS
   return result;
 }
 
+/** Both families in one dump; false when the kernel refused the request before any reply. */
+function dumpBoth(
+  sock: DiagSocket,
+  options: ScanOptions,
+  onView: (v: DiagMessageView) => void,
+  seen: () => number,
+): boolean {
+  try {
+    dumpFamily(sock, 0, options, onView, {});
+    return true;
+  } catch (err) {
+    if (!(err instanceof KernelError) || seen() > 0) throw err;
+    oneWalkRefused = true;
+    return false;
+  }
+}
+
 function dumpFamily(
   sock: DiagSocket,
-  family: 4 | 6,
+  family: 4 | 6 | 0,
   options: ScanOptions,
   onView: (v: DiagMessageView) => void,
   dump: DumpOptions,

@@ -97,6 +97,13 @@ test("dump and destroy requests carry family, states, extensions and the full so
   assert.equal(dump.length, 16 + 56 + 12);
   assert.equal(dump.readUInt16LE(16 + 56 + 2), 1, "bytecode attribute type");
 
+  const both = encodeDumpRequest({ family: 0, states: 1 << 8, info: true }, 6);
+  assert.equal(both.readUInt16LE(4), 18, "TCPDIAG_GETSOCK: the kernel dumps it with family AF_UNSPEC");
+  assert.equal(both.length, 16 + 60);
+  assert.equal(both[16], 0, "family");
+  assert.equal(both[16 + 3], 2, "ext: INET_DIAG_INFO");
+  assert.equal(both.readUInt32LE(16 + 52), 256, "states");
+
   const v = new DiagMessageView().reset(fixture, 0, fixture.length);
   const destroy = encodeDestroyRequest(v.sockId(), 9);
   assert.equal(destroy.readUInt16LE(4), 21);

@@ -111,6 +111,41 @@ test("the kernel accepts compiled bytecode and returns exactly the matching sock
   });
 });
 
+test("one dump of both families (TCPDIAG_GETSOCK) returns what the two per-family dumps return", async (t) => {
+  if (!needsPrivilege(t)) return;
+  await withNetns(async (ns) => {
+    const conns = new URL("../fixtures/conns.mjs", import.meta.url).pathname;
+    const v4 = await ns.spawnFixture<Ready>(conns, [JSON.stringify({ idle: 3, closeWait: 1 })]);
+    await ns.spawnFixture<Ready>(conns, [JSON.stringify({ host: "::1", idle: 2 })]);
+    const key = (v: DiagMessageView) =>
+      `${v.family} ${v.state} ${v.localPort} ${v.remotePort} ${v.idleMs !== undefined}`;
+    const perFamily: string[] = [];
+    dumpAll(ns, (v) => perFamily.push(key(v)));
+    const both: string[] = [];
+    const sock = DiagSocket.open(resolveNetns(ns.name));
+    try {
+      sock.dump({ family: 0, states: 0xfff, info: true }, (v) => both.push(key(v)));
+      assert.deepEqual(both.sort(), perFamily.sort());
+      assert.ok(both.some((k) => k.startsWith("6 ")) && both.some((k) => k.startsWith("4 ")));
+      const port = v4.ready.port;
+      const bc = compileBytecode([
+        [
+          { kind: "sport", port },
+          { kind: "dport", port },
+        ],
+      ]);
+      let n = 0;
+      sock.dump({ family: 0, states: 0xfff, info: true, bytecode: bc }, (v) => {
+        n++;
+        assert.ok(v.localPort === port || v.remotePort === port);
+      });
+      assert.equal(n, 1 + 4 * 2, "the kernel applies bytecode to it too");
+    } finally {
+      sock.close();
+    }
+  });
+});
+
 test("SOCK_DESTROY aborts exactly the socket named by its cookie", async (t) => {
   if (!needsPrivilege(t)) return;
   await withNetns(async (ns) => {

@@ -95,6 +95,9 @@ async function show(config: TopConfig, stdout: NodeJS.WriteStream): Promise<void
   // variable): top has a terminal here (checked above), so it must draw; is-in-ci reads the variables
   // once, when ink loads.
   for (const key of ["CI", "CONTINUOUS_INTEGRATION"]) if (key in process.env) process.env[key] = "false";
+  // React picks its development build (checks and warnings on every render, several times slower)
+  // unless NODE_ENV says production, which it reads once, when it loads.
+  process.env.NODE_ENV ??= "production";
   const [ink, react, escapes, { makeApp }] = await Promise.all([
     import("ink"),
     import("react"),

@@ -8,15 +8,8 @@ import { plural } from "../../util/plural.js";
 import { type ColorName, stateColor } from "../output/color.js";
 import { formatEndpoint } from "../output/endpoint.js";
 import type { CloseMode } from "./top-actions.js";
-import {
-  type Group,
-  type GroupBy,
-  groupSockets,
-  matchesText,
-  type SortKey,
-  socketKey,
-  sortSockets,
-} from "./top-model.js";
+import type { Group } from "./top-groups.js";
+import { type GroupBy, type Row, rowMark, type SortKey } from "./top-model.js";
 import type { Header, Snapshot } from "./top-source.js";
 
 export interface Line {
@@ -34,29 +27,16 @@ export interface ViewState {
   cursor: number;
   marked: ReadonlySet<string>;
   detail: boolean;
+  /** A group's members shown in its detail view (read when it was opened). */
+  members: TcpSocket[];
+  /** Rows the table asks of each refresh: a screenful, more once the cursor moves down. */
+  limit: number;
   confirm: { mode: CloseMode; count: number; dryRun: string } | undefined;
   message: string;
   /** The refresh interval in force: the asked one, or longer to stay within the CPU budget. */
   intervalMs: number;
   askedMs: number;
   netns: string;
-}
-
-export type Row = { kind: "socket"; socket: TcpSocket } | { kind: "group"; group: Group };
-
-/** The table's rows: filtered, then sorted sockets or groups. */
-export function rowsOf(snapshot: Snapshot, state: Pick<ViewState, "filter" | "group" | "sort">): Row[] {
-  const shown = state.filter
-    ? snapshot.sockets.filter((s) => matchesText(s, state.filter))
-    : [...snapshot.sockets];
-  if (state.group === "none")
-    return sortSockets(shown, state.sort).map((socket) => ({ kind: "socket", socket }));
-  return groupSockets(shown, state.group, state.sort).map((group) => ({ kind: "group", group }));
-}
-
-/** The sockets of a row (a group stands for all its members). */
-export function socketsOf(row: Row): TcpSocket[] {
-  return row.kind === "socket" ? [row.socket] : row.group.sockets;
 }
 
 const BLOCKS = " ▁▂▃▄▅▆▇█";
@@ -67,7 +47,9 @@ const cut = (s: string, width: number) => (s.length > width ? `${s.slice(0, Math
 
 function headerLines(h: Header, snap: Snapshot, st: ViewState): Line[] {
   const when = snap.at.toISOString().slice(11, 19);
-  const view = `sort ${st.sort} · group ${st.group}${st.filter ? ` · filter "${st.filter}"` : ""}`;
+  // The query the rows answer, not the one asked: the header and the table always agree.
+  const q = snap.query;
+  const view = `sort ${q.sort} · group ${q.group}${q.filter ? ` · filter "${q.filter}"` : ""}`;
   const states = [...h.byState]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([s, n]) => `${s} ${n}`);
@@ -83,7 +65,7 @@ function headerLines(h: Header, snap: Snapshot, st: ViewState): Line[] {
   const worst = h.pressure.reduce((m, p) => Math.max(m, p.ratio), 0);
   return [
     {
-      text: `idlereap top · ${st.netns} · ${plural(h.total, "socket")} · ${every(st)} · ${when} · scan ${Math.round(snap.scanMs)} ms · ${view}`,
+      text: `idlereap top · ${st.netns} · ${plural(h.total, "socket")} · ${view} · ${every(st)} · ${when} · scan ${Math.round(snap.scanMs)} ms`,
     },
     { text: `states     ${states.join("  ") || "none"}` },
     { text: `idle       ${idle.join("  ")}` },
@@ -116,19 +98,19 @@ function socketLine(s: TcpSocket, mark: boolean): string {
 
 function groupLine(g: Group, mark: boolean): string {
   const states = [...g.byState].map(([s, n]) => `${s} ${n}`).join(" ");
-  return `${mark ? "*" : " "} ${cut(g.key, 32).padEnd(32)} ${String(g.sockets.length).padStart(6)} ${formatDuration(g.maxIdleMs).padStart(8)} ${String(g.unacked).padStart(7)}  ${states}`;
+  return `${mark ? "*" : " "} ${cut(g.key, 32).padEnd(32)} ${String(g.count).padStart(6)} ${formatDuration(g.maxIdleMs).padStart(8)} ${String(g.unacked).padStart(7)}  ${states}`;
 }
 
 export function isMarked(row: Row, marked: ReadonlySet<string>): boolean {
-  return socketsOf(row).every((s) => marked.has(socketKey(s)));
+  return marked.has(rowMark(row));
 }
 
-function detailLines(row: Row | undefined): Line[] {
+function detailLines(row: Row | undefined, members: readonly TcpSocket[]): Line[] {
   if (!row) return [{ text: "nothing selected" }];
   if (row.kind === "group") {
     return [
-      { text: `group ${row.group.key}: ${plural(row.group.sockets.length, "connection")}`, color: "bold" },
-      ...row.group.sockets.slice(0, 50).map((s) => ({ text: socketLine(s, false) })),
+      { text: `group ${row.group.key}: ${plural(row.group.count, "connection")}`, color: "bold" },
+      ...members.map((s) => ({ text: socketLine(s, false) })),
     ];
   }
   const s = row.socket as unknown as Record<string, unknown>;
@@ -169,11 +151,11 @@ export function screen(
   foot.push({ text: HELP, color: "cyan" });
   const room = Math.max(1, height - head.length - foot.length - 1);
   let body: Line[];
-  if (st.detail) body = detailLines(rows[st.cursor]).slice(0, room + 1);
+  if (st.detail) body = detailLines(rows[st.cursor], st.members).slice(0, room + 1);
   else {
     const first = Math.max(0, Math.min(st.cursor - room + 1, rows.length - room));
     const start = Math.max(0, Math.min(first, st.cursor));
-    body = [{ text: st.group === "none" ? SOCKET_HEAD : GROUP_HEAD, color: "bold" }];
+    body = [{ text: snapshot.query.group === "none" ? SOCKET_HEAD : GROUP_HEAD, color: "bold" }];
     rows.slice(start, start + room).forEach((row, i) => {
       const mark = isMarked(row, st.marked);
       const text = row.kind === "socket" ? socketLine(row.socket, mark) : groupLine(row.group, mark);
