@@ -5,17 +5,7 @@
 import type { DiagMessageView } from "../../kernel/inet-diag-codec.js";
 import { TCP_STATES } from "../../kernel/structs.js";
 import { cgroupIdOf, cgroupLabel, idleOf, type NetnsContext } from "./top-context.js";
-import type { GroupBy, SortKey } from "./top-model.js";
-
-export interface Group {
-  by: GroupBy;
-  key: string;
-  count: number;
-  maxIdleMs: number;
-  unacked: number;
-  /** Members by state, in kernel state order. */
-  byState: Map<string, number>;
-}
+import type { Group, GroupBy, SortKey } from "./top-model.js";
 
 interface Tally {
   key: string;

@@ -1,7 +1,6 @@
 // The vocabulary of `idlereap top`'s table: its sort orders and groupings, its rows, the identity of
 // a connection or a group across refreshes (for marks), and the key cycles.
 import type { TcpSocket } from "../../model/tcp-socket.js";
-import type { Group } from "./top-groups.js";
 
 export const GROUPS = ["none", "process", "cgroup", "port", "remote"] as const;
 export type GroupBy = (typeof GROUPS)[number];
@@ -18,6 +17,16 @@ export const SORTS = [
   "process",
 ] as const;
 export type SortKey = (typeof SORTS)[number];
+
+export interface Group {
+  by: GroupBy;
+  key: string;
+  count: number;
+  maxIdleMs: number;
+  unacked: number;
+  /** Members by state, in kernel state order. */
+  byState: Map<string, number>;
+}
 
 export type Row = { kind: "socket"; socket: TcpSocket } | { kind: "group"; group: Group };
 

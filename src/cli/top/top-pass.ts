@@ -7,8 +7,8 @@ import { keepScanId, socketFromView, type TcpSocket } from "../../model/tcp-sock
 import { IDLE_BUCKETS_MS, idleBucket } from "../../report/tally.js";
 import { BoundedSelection } from "./bounded-selection.js";
 import type { NetnsContext } from "./top-context.js";
-import { type Group, GroupTally } from "./top-groups.js";
-import type { GroupBy, SortKey } from "./top-model.js";
+import { GroupTally } from "./top-groups.js";
+import type { Group, GroupBy, SortKey } from "./top-model.js";
 import { SORT_KEY_WIDTH, writeSortKey } from "./top-order.js";
 import { compileText, type TextMatch, ViewText } from "./top-text.js";
 

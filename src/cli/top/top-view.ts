@@ -8,8 +8,7 @@ import { plural } from "../../util/plural.js";
 import { type ColorName, stateColor } from "../output/color.js";
 import { formatEndpoint } from "../output/endpoint.js";
 import type { CloseMode } from "./top-actions.js";
-import type { Group } from "./top-groups.js";
-import { type GroupBy, type Row, rowMark, type SortKey } from "./top-model.js";
+import { type Group, type GroupBy, type Row, rowMark, type SortKey } from "./top-model.js";
 import type { Header, Snapshot } from "./top-source.js";
 
 export interface Line {
