@@ -8,6 +8,6 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+// Exits as soon as the command is done, as bin/idlereap.cjs does (stdout and stderr are synchronous
+// on Linux; a natural exit would first tear down the whole heap).
+main(process.argv).then((code) => process.exit(code));
