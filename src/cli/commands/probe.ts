@@ -7,8 +7,7 @@ import type { NetnsRef } from "../../kernel/netns.js";
 import { ArmTeam } from "../../probe/arm-team.js";
 import { PROBE_DEFAULTS, type ProbeResult, probeLiveness } from "../../probe/liveness.js";
 import { DEFAULT_RUN_DIR, ProbeJournal, type RecoveryReport } from "../../probe/probe-journal.js";
-import { OwnerWalkPool } from "../../proc/owner-walk-pool.js";
-import { type Collection, collectSocketsBesideWalk } from "../../scan/collect.js";
+import { collectSockets } from "../../scan/collect.js";
 import { selectNamespaces } from "../../scan/namespaces.js";
 import { compileFilter } from "../../select/socket-filter.js";
 import { formatDuration, parseDuration } from "../../util/duration.js";
@@ -65,19 +64,12 @@ async function probeWith(
   const filter = compileFilter(spec);
   const namespaces = selectNamespaces(flags.netns);
   const started = performance.now();
-  // The owner walk runs on a thread of its own while this one dumps (on two cores they overlap).
-  const walkers = new OwnerWalkPool({ threads: 1, minDescriptors: 4096 });
-  let collection: Collection;
-  try {
-    collection = await collectSocketsBesideWalk(
-      namespaces,
-      { filter, owners: true, cgroups: false, pids: spec.pids },
-      walkers,
-    );
-  } finally {
-    void walkers.close();
-  }
-  const { sockets, namespaces: scanned } = collection;
+  const { sockets, namespaces: scanned } = collectSockets(namespaces, {
+    filter,
+    owners: true,
+    cgroups: false,
+    pids: spec.pids,
+  });
   const byName = new Map<string, NetnsRef>(namespaces.map((n) => [n.name, n]));
   // Ctrl-C or SIGTERM ends the watch early; the options are put back before the command exits.
   const stop = new AbortController();
