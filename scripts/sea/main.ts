@@ -1,6 +1,6 @@
 // The single executable's program: the whole command line in one file (no per-command bundles to
 // pick from, as bin/idlereap.cjs does, since everything is already in memory).
-import { main } from "../../src/cli/main.js";
+import { exitWhenWritten, main } from "../../src/cli/main.js";
 
 // A reader that goes away (`idlereap ls --json | head`) ends the output, as it does for any Unix tool.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -8,6 +8,5 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-// Exits as soon as the command is done, as bin/idlereap.cjs does (stdout and stderr are synchronous
-// on Linux; a natural exit would first tear down the whole heap).
-main(process.argv).then((code) => process.exit(code));
+// Exits as soon as the command's output is written, as bin/idlereap.cjs does.
+main(process.argv).then(exitWhenWritten);

@@ -26,3 +26,17 @@ export async function withIo<T>(streams: CliIo | undefined, fn: () => Promise<T>
     current = saved;
   }
 }
+
+/**
+ * Ends the process with `code` once stdout and stderr have drained. Exiting at once skips the
+ * teardown of the heap (~60 ms after a command that held 10k connections), but a pipe takes what
+ * its buffer holds and Node queues the rest: `process.exit` alone would cut a large output short.
+ */
+export function exitWhenWritten(code: number): void {
+  let left = 2;
+  const done = () => {
+    if (--left === 0) process.exit(code);
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
+}

@@ -7,6 +7,8 @@ import { loadCommands } from "./commands/index.js";
 import { withHelp } from "./help.js";
 import { type CliIo, io, withIo } from "./io.js";
 
+export { exitWhenWritten } from "./io.js";
+
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("idlereap")
     .description("See, close, tune and guard idle and dead TCP connections on Linux.")
