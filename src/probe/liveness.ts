@@ -24,8 +24,8 @@ export interface ProbeOptions {
   /** How long a probe may take to be answered beyond twice the round trip, ms; default 100. */
   readonly answerWaitMs?: number;
   /**
-   * How often sock_diag is read once the last probe's answer is overdue (a late timer, a long round
-   * trip), ms; default 100. Before that it is read once after each probe's answer wait.
+   * From the last probe on, the shortest time between two reads of sock_diag, ms; default 25. Before
+   * that it is read once after each probe's answer wait.
    */
   readonly pollMs?: number;
   /** Where the options being changed are written first, so that an interrupted probe can be undone. */
@@ -84,7 +84,7 @@ export const PROBE_DEFAULTS = Object.freeze({
   probes: 3,
   intervalMs: 1000,
   answerWaitMs: 100,
-  pollMs: 100,
+  pollMs: 25,
   lookupAtMost: 1024,
 });
 
@@ -297,8 +297,10 @@ async function watch(
 }
 
 /**
- * When poll `round` happens: after probe `round`'s answer wait (for the socket set last), the last
- * probe's at the latest deadline of the sockets still pending; after that, `pollMs` after the last.
+ * When poll `round` happens: after probe `round`'s answer wait (for the socket set last); from the
+ * last probe on, at the earliest deadline of the sockets still pending, at most every `pollMs`. The
+ * sockets set first are decided (and put back) while those set last still wait, and what is left
+ * when the last deadline passes is a few sockets, not all the dead ones.
  */
 function nextPoll(
   live: readonly Live[],
@@ -309,12 +311,9 @@ function nextPoll(
 ): number {
   const probeRounds = Math.round(plan.deadAfterMs / plan.intervalMs) + 1;
   if (round < probeRounds - 1) return lastSet + round * plan.intervalMs + plan.answerWaitMs;
-  if (round === probeRounds - 1) {
-    let due = last;
-    for (const l of live) if (!l.result) due = Math.max(due, deadAt(l, plan));
-    return due;
-  }
-  return last + plan.pollMs;
+  let due = Number.POSITIVE_INFINITY;
+  for (const l of live) if (!l.result) due = Math.min(due, deadAt(l, plan));
+  return round === probeRounds - 1 ? due : Math.max(due, last + plan.pollMs);
 }
 
 /** When an unanswered socket counts as dead: its last probe, the answer wait and a round trip later. */
