@@ -297,6 +297,11 @@ export class DiagMessageView {
     const us = this.infoU32(TCP_INFO.rtt);
     return us === undefined ? undefined : us / 1000;
   }
+  /** Variation of the smoothed RTT, ms (tcpi_rttvar). */
+  get rttVarMs(): number | undefined {
+    const us = this.infoU32(TCP_INFO.rttvar);
+    return us === undefined ? undefined : us / 1000;
+  }
   get totalRetrans(): number | undefined {
     return this.infoU32(TCP_INFO.totalRetrans);
   }

@@ -21,7 +21,10 @@ export interface ProbeOptions {
   readonly probes?: number;
   /** Time between probes, ms, whole seconds (TCP_KEEPINTVL); default 1000. */
   readonly intervalMs?: number;
-  /** How long a probe may take to be answered beyond twice the round trip, ms; default 100. */
+  /**
+   * How long the last probe may take to be answered after it left, beyond twice the round trip and
+   * four times its variation, ms; default 25. The kernel tells when it left (its keepalive timer).
+   */
   readonly answerWaitMs?: number;
   /**
    * From the last probe on, the shortest time between two reads of sock_diag, ms; default 25. Before
@@ -74,8 +77,11 @@ interface Live {
   result?: ProbeResult;
   /** How putting the options back went; set once, as soon as the socket is classified. */
   putBack?: Pick<ProbeResult, "restored" | "reason" | "before">;
-  /** The smoothed round trip the kernel reports, ms. */
+  /** The smoothed round trip the kernel reports and its variation, ms. */
   rttMs?: number;
+  rttVarMs?: number;
+  /** When the last of the probes left (from the keepalive timer it re-armed), once all have. */
+  lastProbeAt?: number;
   /** The socket's kernel id, for looking it up alone (made when first needed). */
   id?: SockId;
 }
@@ -83,7 +89,7 @@ interface Live {
 export const PROBE_DEFAULTS = Object.freeze({
   probes: 3,
   intervalMs: 1000,
-  answerWaitMs: 100,
+  answerWaitMs: 25,
   pollMs: 25,
   lookupAtMost: 1024,
 });
@@ -316,9 +322,16 @@ function nextPoll(
   return round === probeRounds - 1 ? due : Math.max(due, last + plan.pollMs);
 }
 
-/** When an unanswered socket counts as dead: its last probe, the answer wait and a round trip later. */
+/**
+ * When an unanswered socket counts as dead: its last probe's departure plus the time an answer
+ * takes (twice the round trip, four times its variation, and the answer wait). Until the last
+ * probe has left, its nominal time: the kernel's timers fire up to an eighth of the interval late.
+ */
 const deadAt = (l: Live, plan: WatchPlan) =>
-  l.startedAt + plan.deadAfterMs + plan.answerWaitMs + 2 * (l.rttMs ?? 0);
+  (l.lastProbeAt ?? l.startedAt + plan.deadAfterMs) +
+  2 * (l.rttMs ?? 0) +
+  4 * (l.rttVarMs ?? 0) +
+  plan.answerWaitMs;
 
 type View = Parameters<Parameters<DiagSocket["dump"]>[1]>[0];
 
@@ -342,7 +355,13 @@ function observe(v: View, wanted: Map<string, Live>, seen: Set<string>, plan: Wa
     return;
   }
   if (v.rttMs !== undefined) l.rttMs = v.rttMs;
-  if (unanswered >= plan.probes && performance.now() >= deadAt(l, plan)) {
+  if (v.rttVarMs !== undefined) l.rttVarMs = v.rttVarMs;
+  if (unanswered < plan.probes) return;
+  // The keepalive timer was re-armed for one interval when the last probe left.
+  const now = performance.now();
+  if (v.keepaliveArmed && v.expiresMs <= plan.intervalMs) l.lastProbeAt = now + v.expiresMs - plan.intervalMs;
+  else l.lastProbeAt ??= now;
+  if (now >= deadAt(l, plan)) {
     l.result = { socket: l.socket, liveness: "dead", unanswered, restored: false };
   }
 }
