@@ -63,6 +63,7 @@ export class ArmTeam {
   readonly #members: Member[] = [];
   #shares: Share[] = [];
   #nextId = 1;
+  #closed = false;
 
   readonly #minShare: number;
 
@@ -156,6 +157,8 @@ export class ArmTeam {
    * exiting process does not wait for them.
    */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#local.release();
     await Promise.all(
       this.#members.map(async (m) => {

@@ -89,6 +89,8 @@ async function probeWith(
     });
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    // The threads are done: they stop while the report is written rather than at exit.
+    void team.close();
   }
   const elapsedMs = performance.now() - started;
   if (flags.json) printJson(results, elapsedMs, recovered, rendered);
