@@ -10,6 +10,7 @@ import type { NetnsRef } from "../kernel/netns.js";
 import { DiagSocket } from "../kernel/sock-diag.js";
 import { STATE } from "../kernel/structs.js";
 import { sockIdOf, type TcpSocket } from "../model/tcp-socket.js";
+import { processFdPressure } from "../proc/limits.js";
 import { ArmTeam } from "./arm-team.js";
 import type { ArmTarget } from "./arming.js";
 import type { JournalEntry, ProbeJournal } from "./probe-journal.js";
@@ -126,16 +127,6 @@ export async function probeLiveness(
       if (verdict) settle({ socket: s, liveness: "unknown", reason: verdict, restored: true });
       else candidates.push(s);
     }
-    const targets = candidates.map(targetOf);
-    const reads = await team.read(targets);
-    const befores = reads.map((r) => ("before" in r ? r.before : undefined));
-    const entries: JournalEntry[] = [];
-    reads.forEach((r, i) => {
-      const s = candidates[i] as TcpSocket;
-      if ("before" in r) entries.push(journalEntry(s, r.before));
-      else settle({ socket: s, liveness: "unknown", reason: r.failed, restored: true });
-    });
-    options.journal?.write(entries);
     const probing: KeepaliveOptions = {
       enabled: true,
       idleS: 1,
@@ -143,24 +134,40 @@ export async function probeLiveness(
       count: MAX_KEEPCNT, // the kernel must not give up while we watch: classifying is not closing
       userTimeoutMs: 0, // a user timeout would close a dead connection after the first probe
     };
-    const armed = await team.arm(probing, befores, targets);
-    armed.forEach((a, i) => {
-      const s = candidates[i] as TcpSocket;
-      const before = befores[i];
-      if (a === undefined || before === undefined) return;
-      if ("at" in a) {
-        live.push({
-          socket: s,
-          target: targets[i] as ArmTarget,
-          before,
-          startedAt: a.at - performance.timeOrigin,
-          probesBefore: s.probes ?? 0,
-        });
-      } else {
-        const reason = a.restored ? a.failed : (a.reason ?? a.failed);
-        settle({ socket: s, liveness: "unknown", before, restored: a.restored, reason });
-      }
-    });
+    // Every duplicate is held from its read to its arming: in batches that the descriptor limit
+    // holds, so that a probe of more connections than it allows still probes them all.
+    const batch = descriptorBudget();
+    const entries: JournalEntry[] = [];
+    for (let at = 0; at < candidates.length; at += batch) {
+      const some = candidates.slice(at, at + batch);
+      const targets = some.map(targetOf);
+      const reads = await team.read(targets);
+      const befores = reads.map((r) => ("before" in r ? r.before : undefined));
+      reads.forEach((r, i) => {
+        const s = some[i] as TcpSocket;
+        if ("before" in r) entries.push(journalEntry(s, r.before));
+        else settle({ socket: s, liveness: "unknown", reason: r.failed, restored: true });
+      });
+      options.journal?.write(entries);
+      const armed = await team.arm(probing, befores, targets);
+      armed.forEach((a, i) => {
+        const s = some[i] as TcpSocket;
+        const before = befores[i];
+        if (a === undefined || before === undefined) return;
+        if ("at" in a) {
+          live.push({
+            socket: s,
+            target: targets[i] as ArmTarget,
+            before,
+            startedAt: a.at - performance.timeOrigin,
+            probesBefore: s.probes ?? 0,
+          });
+        } else {
+          const reason = a.restored ? a.failed : (a.reason ?? a.failed);
+          settle({ socket: s, liveness: "unknown", before, restored: a.restored, reason });
+        }
+      });
+    }
     await watch(live, namespaces, (ls) => putBack(ls, probing), {
       probes,
       intervalMs: intervalS * 1000,
@@ -181,6 +188,13 @@ export async function probeLiveness(
     if (!options.team) await team.close();
   }
   return sockets.map((s) => results.get(s) as ProbeResult);
+}
+
+/** Descriptors this process can open now, less a reserve for everything else it does. */
+function descriptorBudget(): number {
+  const p = processFdPressure(process.pid);
+  if (p === undefined || !Number.isFinite(p.softLimit)) return 65_536;
+  return Math.max(64, p.softLimit - p.open - 256);
 }
 
 function targetOf(s: TcpSocket): ArmTarget {

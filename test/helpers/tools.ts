@@ -13,6 +13,7 @@ export const DEBIAN_PACKAGE: Readonly<Record<string, string>> = Object.freeze({
   buildah: "buildah",
   setpriv: "util-linux",
   nsenter: "util-linux",
+  prlimit: "util-linux",
   "systemd-analyze": "systemd",
   tmux: "tmux",
   python3: "python3",

@@ -2,7 +2,7 @@
 // nft drop in their own namespace come back dead, the others alive, and every socket's keepalive
 // options read back exactly as before. A probe killed mid-way is undone by the next one.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { probeLiveness } from "../../src/probe/liveness.js";
 import { collectSockets } from "../../src/scan/collect.js";
 import { compileFilter } from "../../src/select/socket-filter.js";
 import { runCli } from "../helpers/cli.js";
-import type { TestNetns } from "../helpers/netns.js";
+import { type TestNetns, withNetns } from "../helpers/netns.js";
 import { needsPrivilege } from "../helpers/privileged.js";
 import { needsTools } from "../helpers/tools.js";
 import { blackholePorts, withVethPair } from "../helpers/veth.js";
@@ -248,5 +248,35 @@ test("probe: found through dumps of the table as well as by lookups, the same pe
       results.map((r) => [r.socket.remotePort, r.liveness, r.restored]).sort(),
       sockets.map((s) => [s.remotePort, dead.includes(s.remotePort) ? "dead" : "alive", true]).sort(),
     );
+  });
+});
+
+test("probe: more connections than the descriptor limit allows at once are probed in batches", async (t) => {
+  if (!needsPrivilege(t) || !needsTools(t, "prlimit")) return;
+  await withNetns(async (ns) => {
+    const server = await ns.spawnFixture<Ready>(PEERS, [JSON.stringify({ listen: "127.0.0.1" })]);
+    await ns.spawnFixture(PEERS, [
+      JSON.stringify({ connect: "127.0.0.1", port: server.ready.port, count: 300 }),
+    ]);
+    // 256 descriptors in all: fewer than the 300 duplicates one batch would hold.
+    const child = spawnSync(
+      "prlimit",
+      ["--nofile=256:256", process.execPath, "--import", "tsx", "src/cli/dev-entry.ts"].concat([
+        "probe",
+        "--netns",
+        ns.name,
+        "--sport",
+        String(server.ready.port),
+        "--json",
+      ]),
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, IDLEREAP_RUN_DIR: mkdtempSync(join(tmpdir(), "irt-run-")) },
+      },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const report = JSON.parse(child.stdout) as ProbeJson;
+    assert.deepEqual(report.summary, { alive: 300, dead: 0, unknown: 0, notRestored: 0 });
   });
 });
