@@ -5,7 +5,6 @@ import type { NetnsRef } from "../kernel/netns.js";
 import { type CgroupInfo, keepScanId, socketFromView, type TcpSocket } from "../model/tcp-socket.js";
 import { CgroupIndex, describeCgroup } from "../proc/cgroups.js";
 import { OwnerIndex } from "../proc/owner-index.js";
-import type { OwnerWalkPool } from "../proc/owner-walk-pool.js";
 import type { SocketFilter } from "../select/socket-filter.js";
 import { type NetnsScanResult, type OwnerLookup, scanNamespaces } from "./scan.js";
 
@@ -81,35 +80,6 @@ function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options
   }
   if (wanted.size === 0) return;
   attachFrom(walkOwners(ns, options, wanted), sockets, start);
-}
-
-/**
- * collectSockets with each namespace's owner walk on a worker thread of `pool` while this thread
- * dumps: the walk is mostly readlink calls, the dump mostly decoding, so on two cores they overlap.
- * A filter on owners (pid, command) walks first, as collectSockets does.
- */
-export async function collectSocketsBesideWalk(
-  namespaces: readonly NetnsRef[],
-  options: CollectOptions,
-  pool: OwnerWalkPool,
-): Promise<Collection> {
-  if (options.owners === false || options.filter.needsOwners) return collectSockets(namespaces, options);
-  const sockets: TcpSocket[] = [];
-  const results: NetnsScanResult[] = [];
-  for (const ns of namespaces) {
-    const walking = pool.find({
-      netnsInode: ns.inode,
-      everyHolder: true,
-      ...(options.procRoot ? { procRoot: options.procRoot } : {}),
-      ...(options.pids?.length ? { pids: options.pids } : {}),
-    });
-    const start = sockets.length;
-    const scanned = collectSockets([ns], { ...options, owners: false });
-    results.push(...scanned.namespaces);
-    for (const s of scanned.sockets) sockets.push(s);
-    attachFrom(new OwnerIndex(await walking), sockets, start);
-  }
-  return { sockets, namespaces: results };
 }
 
 function attachFrom(index: OwnerIndex, sockets: TcpSocket[], start: number): void {
