@@ -75,7 +75,7 @@ async function probeWith(
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
-  const rendered = new Map<ProbeResult, string>();
+  const report = flags.json ? new JsonReport() : undefined;
   let results: ProbeResult[];
   try {
     results = await probeLiveness(sockets, byName, {
@@ -85,7 +85,7 @@ async function probeWith(
       signal: stop.signal,
       bytecode: filter.bytecode,
       team,
-      ...(flags.json ? { onResult: (r: ProbeResult) => rendered.set(r, connectionJson(r)) } : {}),
+      ...(report ? { onResult: (r: ProbeResult) => report.add(r) } : {}),
     });
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
@@ -93,7 +93,7 @@ async function probeWith(
     void team.close();
   }
   const elapsedMs = performance.now() - started;
-  if (flags.json) printJson(results, elapsedMs, recovered, rendered);
+  if (report) report.end({ elapsedMs: Math.round(elapsedMs), summary: tally(results), recovered });
   else printText(results, elapsedMs, recovered);
   if (results.some((r) => !r.restored)) process.exitCode = 1;
   if (stop.signal.aborted) process.exitCode = 130;
@@ -203,18 +203,35 @@ function connectionJson(r: ProbeResult): string {
 }
 
 /**
- * One line, as `ls --json` and `kill --json` print. Connections rendered as their results came in
- * (`rendered`) are reused: most of 10k are done while the last probes are out.
+ * `probe --json`: one object on one line, as `ls --json` and `kill --json` print, written while the
+ * probe runs. Each connection goes out as soon as its result is final (most of 10k while the last
+ * probes are out), so `connections` is in that order; the totals come last.
  */
-function printJson(
-  results: readonly ProbeResult[],
-  elapsedMs: number,
-  recovered: RecoveryReport,
-  rendered: ReadonlyMap<ProbeResult, string>,
-): void {
-  const head = JSON.stringify({ elapsedMs: Math.round(elapsedMs), summary: tally(results), recovered });
-  const connections = results.map((r) => rendered.get(r) ?? connectionJson(r)).join(",");
-  io.stdout.write(`${head.slice(0, -1)},"connections":[${connections}]}\n`);
+class JsonReport {
+  #started = false;
+  #pending: string[] = [];
+  #bytes = 0;
+
+  add(r: ProbeResult): void {
+    const json = connectionJson(r);
+    this.#pending.push(json);
+    this.#bytes += json.length;
+    if (this.#bytes >= 1 << 16) this.#flush();
+  }
+
+  end(totals: { elapsedMs: number; summary: ReturnType<typeof tally>; recovered: RecoveryReport }): void {
+    this.#flush();
+    if (!this.#started) io.stdout.write(`{"connections":[`);
+    io.stdout.write(`],${JSON.stringify(totals).slice(1)}\n`);
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    io.stdout.write(`${this.#started ? "," : `{"connections":[`}${this.#pending.join(",")}`);
+    this.#started = true;
+    this.#pending = [];
+    this.#bytes = 0;
+  }
 }
 
 function printRecovery(r: RecoveryReport, json: boolean, always: boolean): void {
