@@ -78,13 +78,7 @@ await Promise.all([
     entryPoints: { idlereap: "scripts/sea/main.ts" },
     banner: { js: readFileSync("scripts/sea/boot.cjs", "utf8") },
   }),
-  build({
-    ...bundled,
-    entryPoints: {
-      "owner-walk-worker": "src/proc/owner-walk-worker.ts",
-      "arm-worker": "src/probe/arm-worker.ts",
-    },
-  }),
+  build({ ...bundled, entryPoints: { "owner-walk-worker": "src/proc/owner-walk-worker.ts" } }),
 ]);
 
 // Asset names are the paths boot.cjs unpacks them to, relative to the directory the code thinks it
@@ -93,7 +87,6 @@ const assets = {
   "koffi.node": nativeFile,
   "package.json": join(OUT, "package.json"),
   "dist/bundle/owner-walk-worker.cjs": join(OUT, "owner-walk-worker.cjs"),
-  "dist/bundle/arm-worker.cjs": join(OUT, "arm-worker.cjs"),
 };
 writeFileSync(assets["package.json"], `${JSON.stringify({ name: pkg.name, version: pkg.version })}\n`);
 for (const f of readdirSync("profiles")) assets[`profiles/${f}`] = join("profiles", f);

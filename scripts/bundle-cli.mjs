@@ -3,9 +3,9 @@
 // src/cli/commands. A command then loads one file, not some sixty ES modules: resolving and linking
 // those, and starting the ES module loader at all, was about a third of a short command's run.
 // `idlereap.cjs` is the whole program, for help, --version and mistakes; `owner-walk-worker.cjs` is
-// the owner walk's thread and `arm-worker.cjs` a thread of the probe's team. bin/idlereap.cjs picks the file. The library (dist/*.js) stays ES
+// the owner walk's thread. bin/idlereap.cjs picks the file. The library (dist/*.js) stays ES
 // modules as tsc emits them. Files stay two levels below the package root, as in dist/cli/, so paths
-// that code resolves from its own URL (package.json, profiles/, the workers) stay valid.
+// that code resolves from its own URL (package.json, profiles/, the owner-walk worker) stay valid.
 import { readdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
@@ -37,7 +37,6 @@ await Promise.all([
     entryPoints: {
       idlereap: "src/cli/main.ts",
       "owner-walk-worker": "src/proc/owner-walk-worker.ts",
-      "arm-worker": "src/probe/arm-worker.ts",
     },
   }),
   ...commands.map((name) =>

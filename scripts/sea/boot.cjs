@@ -1,6 +1,6 @@
 // Runs first in the single executable, before any idlereap code (build-sea.mjs puts it at the top of
-// the bundle): unpacks the files the code finds beside itself (package.json, profiles/, the worker
-// threads' bundles) and koffi's native module into a private directory, loads the native module, and gives the
+// the bundle): unpacks the files the code finds beside itself (package.json, profiles/, the owner-walk
+// worker) and koffi's native module into a private directory, loads the native module, and gives the
 // bundle that directory as its own location. The directory goes when the process exits; one left by
 // a process a signal killed goes at the next start.
 var __idlereapUrl = (() => {

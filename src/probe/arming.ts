@@ -1,7 +1,7 @@
-// The per-socket work of a liveness probe on one thread: duplicate the owner's descriptor and read
+// The per-socket work of a liveness probe: duplicate the owner's descriptor and read
 // its keepalive options, set the probing options, and later put the options back through a fresh
-// duplicate and read them again. A probe of 10k sockets makes ~20 system calls a socket, so the
-// main thread and the probe's worker threads (probe/arm-team.ts) each run one of these on a share.
+// duplicate and read them again: about twenty system calls a socket, kept in one place so that the
+// watch in probe/liveness.ts reads as the protocol it is.
 import {
   type KeepaliveOptions,
   readKeepaliveOptions,
@@ -11,7 +11,7 @@ import {
 import { close } from "../kernel/libc.js";
 import { Closer } from "../reap/closer.js";
 
-/** What any thread needs to find a socket again: its owner's descriptor and its identity. */
+/** What is needed to find a socket again: its owner's descriptor and its identity. */
 export interface ArmTarget {
   readonly pid: number;
   readonly fd: number;
@@ -23,8 +23,8 @@ export interface ArmTarget {
 export type ReadOutcome = { readonly before: KeepaliveOptions } | { readonly failed: string };
 
 /**
- * `at`: when the probing options were set, in ms since the epoch (performance.timeOrigin + now),
- * which compares across threads. A failed set is put back at once, with what that achieved.
+ * `at`: when the probing options were set (performance.now()). A failed set is put back at once,
+ * with what that achieved.
  */
 export type ArmOutcome =
   | { readonly at: number }
@@ -74,7 +74,7 @@ export class Arming {
       if (fd < 0 || before === undefined) return undefined;
       try {
         writeKeepaliveOptions(fd, probing, before);
-        return { at: performance.timeOrigin + performance.now() };
+        return { at: performance.now() };
       } catch (err) {
         return { failed: `setting the probe failed: ${message(err)}`, ...restoreOn(fd, before, undefined) };
       } finally {

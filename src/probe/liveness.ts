@@ -11,8 +11,7 @@ import { DiagSocket } from "../kernel/sock-diag.js";
 import { STATE } from "../kernel/structs.js";
 import { sockIdOf, type TcpSocket } from "../model/tcp-socket.js";
 import { processFdPressure } from "../proc/limits.js";
-import { ArmTeam } from "./arm-team.js";
-import type { ArmTarget } from "./arming.js";
+import { Arming, type ArmTarget } from "./arming.js";
 import type { JournalEntry, ProbeJournal } from "./probe-journal.js";
 
 export type Liveness = "alive" | "dead" | "unknown";
@@ -40,8 +39,6 @@ export interface ProbeOptions {
   readonly bytecode?: Buffer;
   /** Up to this many unclassified sockets are looked up one by one; more, with a dump; default 1024. */
   readonly lookupAtMost?: number;
-  /** Threads that share the per-socket work (the caller closes it); default this thread alone. */
-  readonly team?: ArmTeam;
   /**
    * Called once per socket as soon as its result is final (classified, options put back), in no
    * set order: a caller can render most of a large report while the last probes are out.
@@ -103,15 +100,15 @@ export async function probeLiveness(
 ): Promise<ProbeResult[]> {
   const probes = Math.max(1, Math.min(options.probes ?? PROBE_DEFAULTS.probes, MAX_KEEPCNT - 1));
   const intervalS = Math.max(1, Math.round((options.intervalMs ?? PROBE_DEFAULTS.intervalMs) / 1000));
-  const team = options.team ?? new ArmTeam();
+  const arming = new Arming();
   const results = new Map<TcpSocket, ProbeResult>();
   const settle = (r: ProbeResult) => {
     results.set(r.socket, r);
     options.onResult?.(r);
   };
   const live: Live[] = [];
-  const putBack = async (ls: readonly Live[], probing: KeepaliveOptions | undefined) => {
-    const out = await team.putBack(
+  const putBack = (ls: readonly Live[], probing: KeepaliveOptions | undefined) => {
+    const out = arming.putBack(
       ls.map((l) => ({ target: l.target, before: l.before })),
       probing,
     );
@@ -141,7 +138,7 @@ export async function probeLiveness(
     for (let at = 0; at < candidates.length; at += batch) {
       const some = candidates.slice(at, at + batch);
       const targets = some.map(targetOf);
-      const reads = await team.read(targets);
+      const reads = arming.read(targets);
       const befores = reads.map((r) => ("before" in r ? r.before : undefined));
       reads.forEach((r, i) => {
         const s = some[i] as TcpSocket;
@@ -149,7 +146,7 @@ export async function probeLiveness(
         else settle({ socket: s, liveness: "unknown", reason: r.failed, restored: true });
       });
       options.journal?.write(entries);
-      const armed = await team.arm(probing, befores, targets);
+      const armed = arming.arm(probing);
       armed.forEach((a, i) => {
         const s = some[i] as TcpSocket;
         const before = befores[i];
@@ -159,7 +156,7 @@ export async function probeLiveness(
             socket: s,
             target: targets[i] as ArmTarget,
             before,
-            startedAt: a.at - performance.timeOrigin,
+            startedAt: a.at,
             probesBefore: s.probes ?? 0,
           });
         } else {
@@ -180,12 +177,12 @@ export async function probeLiveness(
     });
   } finally {
     // Interrupted or failed: everything still changed is put back, writing every option.
-    await putBack(
+    putBack(
       live.filter((l) => !l.putBack),
       undefined,
     );
     if (live.length > 0 || options.journal) options.journal?.clear();
-    if (!options.team) await team.close();
+    arming.release();
   }
   return sockets.map((s) => results.get(s) as ProbeResult);
 }
@@ -237,7 +234,7 @@ interface WatchPlan {
 async function watch(
   live: Live[],
   namespaces: ReadonlyMap<string, NetnsRef>,
-  putBack: (ls: readonly Live[]) => Promise<void>,
+  putBack: (ls: readonly Live[]) => void,
   plan: WatchPlan,
 ): Promise<void> {
   const byNetns = new Map<string, { wanted: Map<string, Live>; families: Set<4 | 6> }>();
@@ -309,7 +306,7 @@ async function watch(
         if (!l.result) pending++;
         else if (!l.putBack) classified.push(l);
       }
-      if (classified.length > 0) await putBack(classified);
+      if (classified.length > 0) putBack(classified);
     }
   } finally {
     for (const d of diags.values()) d.close();

@@ -1,10 +1,8 @@
 // `idlereap probe`: is the peer of each idle connection still there? Keepalive probes through a
 // duplicate of the owner's descriptor, classified alive, dead or unknown; options put back after.
-import { availableParallelism } from "node:os";
 import { Command } from "commander";
 import { InputError } from "../../errors.js";
 import type { NetnsRef } from "../../kernel/netns.js";
-import { ArmTeam } from "../../probe/arm-team.js";
 import { PROBE_DEFAULTS, type ProbeResult, probeLiveness } from "../../probe/liveness.js";
 import { DEFAULT_RUN_DIR, ProbeJournal, type RecoveryReport } from "../../probe/probe-journal.js";
 import { collectSockets } from "../../scan/collect.js";
@@ -43,21 +41,10 @@ async function runProbe(flags: ProbeFlags): Promise<void> {
     printRecovery(recovered, flags.json === true, true);
     return;
   }
-  // Worker threads share the per-socket work; they start now, so that they are up after the scan.
-  const team = new ArmTeam({ threads: Math.min(3, availableParallelism() - 1) });
-  try {
-    await probeWith(flags, journal, recovered, team);
-  } finally {
-    await team.close();
-  }
+  await probeWith(flags, journal, recovered);
 }
 
-async function probeWith(
-  flags: ProbeFlags,
-  journal: ProbeJournal,
-  recovered: RecoveryReport,
-  team: ArmTeam,
-): Promise<void> {
+async function probeWith(flags: ProbeFlags, journal: ProbeJournal, recovered: RecoveryReport): Promise<void> {
   const probes = parseCount(flags.probes);
   const intervalMs = parseInterval(flags.interval);
   const spec = filterSpecFromFlags({ ...flags, state: flags.state ?? ["established"] });
@@ -84,13 +71,10 @@ async function probeWith(
       journal,
       signal: stop.signal,
       bytecode: filter.bytecode,
-      team,
       ...(report ? { onResult: (r: ProbeResult) => report.add(r) } : {}),
     });
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
-    // The threads are done: they stop while the report is written rather than at exit.
-    void team.close();
   }
   const elapsedMs = performance.now() - started;
   if (report) report.end({ elapsedMs: Math.round(elapsedMs), summary: tally(results), recovered });

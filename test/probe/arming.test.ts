@@ -1,13 +1,13 @@
-// The probe's per-socket work shared with a worker thread: every socket is read, armed and put back
-// whichever thread holds it, against real sockets whose owner set keepalive options of its own.
+// The probe's per-socket work (probe/arming.ts) against real sockets whose owner set keepalive
+// options of its own: read through duplicates, armed, and put back exactly.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type KeepaliveOptions, readKeepaliveOptions } from "../../src/kernel/keepalive-options.js";
 import { close } from "../../src/kernel/libc.js";
 import { resolveNetns } from "../../src/kernel/netns.js";
 import type { TcpSocket } from "../../src/model/tcp-socket.js";
-import { ArmTeam } from "../../src/probe/arm-team.js";
 import type { ArmTarget } from "../../src/probe/arming.js";
+import { Arming } from "../../src/probe/arming.js";
 import { Closer } from "../../src/reap/closer.js";
 import { collectSockets } from "../../src/scan/collect.js";
 import { compileFilter } from "../../src/select/socket-filter.js";
@@ -42,7 +42,7 @@ function optionsNow(closer: Closer, sockets: readonly TcpSocket[]): KeepaliveOpt
   });
 }
 
-test("arm team: a worker thread's share is read, armed and put back like this thread's", async (t) => {
+test("arming: every socket is read, armed and put back exactly", async (t) => {
   if (!needsPrivilege(t)) return;
   await withNetns(async (ns) => {
     // The server sets keepalive itself (30 s idle), so "before" is not the kernel's default.
@@ -58,18 +58,13 @@ test("arm team: a worker thread's share is read, armed and put back like this th
       owners: true,
     });
     assert.equal(sockets.length, CONNECTIONS);
-    const team = new ArmTeam({ threads: 1, minShare: 1 });
+    const arming = new Arming();
     const closer = new Closer(new Map([[ref.name, ref]]));
     try {
-      const deadline = Date.now() + 20_000;
-      while (team.workersUp < 1) {
-        assert.ok(Date.now() < deadline, "the worker thread came up");
-        await new Promise((r) => setTimeout(r, 20));
-      }
       const before = optionsNow(closer, sockets);
       assert.ok(before.every((o) => o.enabled && o.idleS === 30));
       const targets = sockets.map(target);
-      const reads = await team.read(targets);
+      const reads = arming.read(targets);
       assert.deepEqual(
         reads.map((r) => ("before" in r ? r.before : r.failed)),
         before,
@@ -81,17 +76,16 @@ test("arm team: a worker thread's share is read, armed and put back like this th
         count: 127,
         userTimeoutMs: 0,
       };
-      const armed = await team.arm(probing, before, targets);
+      const armed = arming.arm(probing);
       assert.ok(
         armed.every((a) => a !== undefined && "at" in a),
         JSON.stringify(armed.find((a) => !a || !("at" in a))),
       );
-      // Both halves were armed: the worker's as well as this thread's.
       assert.deepEqual(
         optionsNow(closer, sockets),
         sockets.map(() => probing),
       );
-      const back = await team.putBack(
+      const back = arming.putBack(
         targets.map((tg, i) => ({ target: tg, before: before[i] as KeepaliveOptions })),
         probing,
       );
@@ -102,7 +96,7 @@ test("arm team: a worker thread's share is read, armed and put back like this th
       assert.deepEqual(optionsNow(closer, sockets), before);
     } finally {
       closer.release();
-      await team.close();
+      arming.release();
     }
   });
 });
