@@ -25,7 +25,7 @@ export interface ScanOptions {
    * Dumps IPv4 and IPv6 in one walk of the kernel's socket tables (the older TCPDIAG_GETSOCK request)
    * instead of one per family: the walk visits every socket of every namespace, so the second one
    * costs about a quarter of the first even when it finds nothing. Not with `replies`; a kernel that
-   * refuses the request gets one dump per family. Default false.
+   * refuses the request gets one dump per family. Default true.
    */
   oneWalk?: boolean | undefined;
 }
@@ -90,7 +90,14 @@ function scanOne(ns: NetnsRef, options: ScanOptions, visit: ScanVisitor): NetnsS
       batch: batch && ((n, seq) => batch.writeReplies(n, seq)),
     };
     try {
-      if (!(options.oneWalk && !batch && !oneWalkRefused && dumpBoth(sock, options, onView, () => seen)))
+      if (
+        !(
+          options.oneWalk !== false &&
+          !batch &&
+          !oneWalkRefused &&
+          dumpBoth(sock, options, onView, () => seen, dump)
+        )
+      )
         for (const family of [4, 6] as const) dumpFamily(sock, family, options, onView, dump);
     } finally {
       if (batch) result.matched += batch.written - before;
@@ -110,9 +117,10 @@ function dumpBoth(
   options: ScanOptions,
   onView: (v: DiagMessageView) => void,
   seen: () => number,
+  dump: DumpOptions,
 ): boolean {
   try {
-    dumpFamily(sock, 0, options, onView, {});
+    dumpFamily(sock, 0, options, onView, dump);
     return true;
   } catch (err) {
     if (!(err instanceof KernelError) || seen() > 0) throw err;

@@ -146,14 +146,10 @@ export class TopSource {
     );
     const lookup = this.filter.needsOwners ? (ns: NetnsRef) => this.ownerLookup(ns, pass) : undefined;
     let ctx: NetnsContext | undefined;
-    const results = scanNamespaces(
-      this.namespaces,
-      { filter: this.filter, owners: lookup, oneWalk: true },
-      (view, ns) => {
-        if (ctx?.netns !== ns) ctx = contexts.get(ns) as NetnsContext;
-        visit(view, ctx);
-      },
-    );
+    const results = scanNamespaces(this.namespaces, { filter: this.filter, owners: lookup }, (view, ns) => {
+      if (ctx?.netns !== ns) ctx = contexts.get(ns) as NetnsContext;
+      visit(view, ctx);
+    });
     return results.filter((r) => r.error).map((r) => `${r.netns.name}: ${r.error?.message}`);
   }
 
