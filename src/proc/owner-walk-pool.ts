@@ -8,7 +8,6 @@
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../util/worker-boot.js";
-import { callWorker } from "../util/worker-call.js";
 import { fdDirSize, isProcfs } from "./fd-count.js";
 import { netnsInodeOf } from "./netns-inode.js";
 import { replayReply, type WalkReply, type WalkRequest } from "./owner-walk-wire.js";
@@ -86,19 +85,30 @@ export class OwnerWalkPool {
     await Promise.all(this.#workers.splice(0).map((w) => w?.terminate()));
   }
 
-  async #ask(index: number, req: Omit<WalkRequest, "id">): Promise<WalkReply> {
+  #ask(index: number, req: Omit<WalkRequest, "id">): Promise<WalkReply> {
     const worker = this.#worker(index);
-    try {
-      return await callWorker<WalkReply>(
-        worker,
-        { ...req, id: this.#nextId++ },
-        this.#timeoutMs,
-        "owner walk",
-      );
-    } catch (err) {
-      this.#discard(index, worker);
-      throw err;
-    }
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        worker.off("message", onMessage).off("error", onFailure).off("exit", onFailure);
+        worker.unref();
+      };
+      const onMessage = (reply: WalkReply): void => {
+        if (reply.id !== id) return;
+        done();
+        resolve(reply);
+      };
+      const onFailure = (err: unknown): void => {
+        done();
+        this.#discard(index, worker);
+        reject(err instanceof Error ? err : new Error(`owner walk thread exited (${String(err)})`));
+      };
+      const timer = setTimeout(() => onFailure(new Error("owner walk thread timed out")), this.#timeoutMs);
+      worker.on("message", onMessage).once("error", onFailure).once("exit", onFailure);
+      worker.ref();
+      worker.postMessage({ ...req, id });
+    });
   }
 
   #discard(index: number, worker: Worker): void {

@@ -79,10 +79,7 @@ function attachOwners(ns: NetnsRef, sockets: TcpSocket[], start: number, options
     if (inode !== 0) wanted.add(inode);
   }
   if (wanted.size === 0) return;
-  attachFrom(walkOwners(ns, options, wanted), sockets, start);
-}
-
-function attachFrom(index: OwnerIndex, sockets: TcpSocket[], start: number): void {
+  const index = walkOwners(ns, options, wanted);
   for (let i = start; i < sockets.length; i++) {
     const s = sockets[i] as TcpSocket;
     const owner = s.inode === 0 ? undefined : index.ownerOf(s.inode);
