@@ -9,16 +9,11 @@ import {
   writeKeepaliveOptions,
 } from "../kernel/keepalive-options.js";
 import { close } from "../kernel/libc.js";
+import type { TcpSocket } from "../model/tcp-socket.js";
 import { Closer } from "../reap/closer.js";
 
 /** What is needed to find a socket again: its owner's descriptor and its identity. */
-export interface ArmTarget {
-  readonly pid: number;
-  readonly fd: number;
-  readonly inode: number;
-  readonly cookie: string;
-  readonly command: string | null;
-}
+export type ArmTarget = Pick<TcpSocket, "pid" | "fd" | "inode" | "cookie" | "command">;
 
 export type ReadOutcome = { readonly before: KeepaliveOptions } | { readonly failed: string };
 

@@ -11,7 +11,7 @@ import { DiagSocket } from "../kernel/sock-diag.js";
 import { STATE } from "../kernel/structs.js";
 import { sockIdOf, type TcpSocket } from "../model/tcp-socket.js";
 import { processFdPressure } from "../proc/limits.js";
-import { Arming, type ArmTarget } from "./arming.js";
+import { Arming } from "./arming.js";
 import type { JournalEntry, ProbeJournal } from "./probe-journal.js";
 
 export type Liveness = "alive" | "dead" | "unknown";
@@ -63,7 +63,6 @@ export interface ProbeResult {
 
 interface Live {
   readonly socket: TcpSocket;
-  readonly target: ArmTarget;
   readonly before: KeepaliveOptions;
   readonly startedAt: number;
   /**
@@ -109,7 +108,7 @@ export async function probeLiveness(
   const live: Live[] = [];
   const putBack = (ls: readonly Live[], probing: KeepaliveOptions | undefined) => {
     const out = arming.putBack(
-      ls.map((l) => ({ target: l.target, before: l.before })),
+      ls.map((l) => ({ target: l.socket, before: l.before })),
       probing,
     );
     ls.forEach((l, i) => {
@@ -137,8 +136,7 @@ export async function probeLiveness(
     const entries: JournalEntry[] = [];
     for (let at = 0; at < candidates.length; at += batch) {
       const some = candidates.slice(at, at + batch);
-      const targets = some.map(targetOf);
-      const reads = arming.read(targets);
+      const reads = arming.read(some);
       const befores = reads.map((r) => ("before" in r ? r.before : undefined));
       reads.forEach((r, i) => {
         const s = some[i] as TcpSocket;
@@ -154,7 +152,6 @@ export async function probeLiveness(
         if ("at" in a) {
           live.push({
             socket: s,
-            target: targets[i] as ArmTarget,
             before,
             startedAt: a.at,
             probesBefore: s.probes ?? 0,
@@ -192,10 +189,6 @@ function descriptorBudget(): number {
   const p = processFdPressure(process.pid);
   if (p === undefined || !Number.isFinite(p.softLimit)) return 65_536;
   return Math.max(64, p.softLimit - p.open - 256);
-}
-
-function targetOf(s: TcpSocket): ArmTarget {
-  return { pid: s.pid as number, fd: s.fd as number, inode: s.inode, cookie: s.cookie, command: s.command };
 }
 
 /** Why a socket is not probed, or undefined when it can be. */
