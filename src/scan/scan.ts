@@ -24,8 +24,9 @@ export interface ScanOptions {
   /**
    * Dumps IPv4 and IPv6 in one walk of the kernel's socket tables (the older TCPDIAG_GETSOCK request)
    * instead of one per family: the walk visits every socket of every namespace, so the second one
-   * costs about a quarter of the first even when it finds nothing. Not with `replies`; a kernel that
-   * refuses the request gets one dump per family. Default true.
+   * costs about a quarter of the first even when it finds nothing. Not when `replies` takes whole
+   * receive buffers (it parses one family's replies); a kernel that refuses the request gets one
+   * dump per family. Default true.
    */
   oneWalk?: boolean | undefined;
 }

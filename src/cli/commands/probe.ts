@@ -41,10 +41,6 @@ async function runProbe(flags: ProbeFlags): Promise<void> {
     printRecovery(recovered, flags.json === true, true);
     return;
   }
-  await probeWith(flags, journal, recovered);
-}
-
-async function probeWith(flags: ProbeFlags, journal: ProbeJournal, recovered: RecoveryReport): Promise<void> {
   const probes = parseCount(flags.probes);
   const intervalMs = parseInterval(flags.interval);
   const spec = filterSpecFromFlags({ ...flags, state: flags.state ?? ["established"] });
